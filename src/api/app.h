@@ -1,0 +1,69 @@
+/*
+ * app.h: the state shared by request handlers (configuration, database
+ * pool, catalog snapshot, login throttle) and the REST route table.
+ */
+#ifndef MAANG_APP_H
+#define MAANG_APP_H
+
+#include "audit/audit.h"
+#include "auth/accounts.h"
+#include "auth/throttle.h"
+#include "catalog/catalog.h"
+#include "core/config.h"
+#include "db/db.h"
+#include "http/http.h"
+
+struct app {
+	struct config *cfg;
+	struct db_pool *pool;
+	struct catalog *catalog;
+	struct throttle *throttle;
+	struct token_keys keys;
+	int64_t started_at;
+};
+
+/* The REST routes (api/routes.c). */
+extern const struct http_route api_routes[];
+extern const int api_nroutes;
+
+/* Server hooks: a database connection per request, token authentication. */
+int api_begin(struct http_req *r);
+void api_end(struct http_req *r);
+int api_authenticate(void *app, struct http_req *r, const char *token, struct http_user *user,
+		     struct err *e);
+
+/* The audit context of a request. */
+struct audit_ctx api_audit_ctx(struct http_req *r);
+/* The app of a request. */
+#define APP(r) ((struct app *)(r)->app)
+
+/* Handlers, by area. */
+int h_health(struct http_req *r);
+int h_ready(struct http_req *r);
+int h_register(struct http_req *r);
+int h_login(struct http_req *r);
+int h_me(struct http_req *r);
+int h_logout(struct http_req *r);
+int h_tokens_create(struct http_req *r);
+int h_tokens_list(struct http_req *r);
+int h_tokens_delete(struct http_req *r);
+int h_admin_users(struct http_req *r);
+int h_problems(struct http_req *r);
+int h_problem(struct http_req *r);
+int h_topics(struct http_req *r);
+int h_topic(struct http_req *r);
+int h_companies(struct http_req *r);
+int h_lists(struct http_req *r);
+int h_design_topics(struct http_req *r);
+int h_behavioral(struct http_req *r);
+int h_attempt_create(struct http_req *r);
+int h_attempts(struct http_req *r);
+int h_attempt(struct http_req *r);
+int h_attempt_delete(struct http_req *r);
+int h_progress(struct http_req *r);
+int h_profile_get(struct http_req *r);
+int h_profile_put(struct http_req *r);
+int h_export(struct http_req *r);
+int h_import(struct http_req *r);
+
+#endif

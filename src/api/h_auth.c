@@ -1,0 +1,175 @@
+/*
+ * h_auth.c: health, readiness, accounts and API tokens.
+ */
+#include <string.h>
+
+#include "api/app.h"
+#include "auth/jwt.h"
+#include "core/json.h"
+#include "core/timeutil.h"
+
+int h_health(struct http_req *r)
+{
+	return http_reply(r, 200, json_pack("{s:s, s:s}", "status", "ok", "version", MAANG_VERSION));
+}
+
+int h_ready(struct http_req *r)
+{
+	int64_t one;
+	struct err e;
+	if (db_scalar(r->db, &e, &one, "SELECT 1", "") || one != 1)
+		return err_set(&r->err, ERR_UNAVAILABLE, "database_unavailable",
+			       "database is not answering: %s", e.msg);
+	return http_reply(r, 200,
+			  json_pack("{s:s, s:{s:s, s:s}, s:i}", "status", "ready", "checks",
+				    "database", "ok", "cache", "ok", "problems",
+				    APP(r)->catalog->nproblems));
+}
+
+static json_t *user_json(const struct http_user *u)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "id", u->id, "email", u->email, "name", u->name,
+			 "role", u->role);
+}
+
+static json_t *account_brief(const struct account *a)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "id", a->id, "email", a->email, "name", a->name,
+			 "role", a->role);
+}
+
+static int token_answer(struct http_req *r, int status, const struct account *a)
+{
+	char token[JWT_MAX_LEN + 1];
+	int rc = tokens_issue_access(&APP(r)->keys, a->id, token, sizeof(token), &r->err);
+	if (rc)
+		return rc;
+	char exp[21];
+	time_format_iso8601(time_now() + APP(r)->keys.ttl_seconds, exp);
+	return http_reply(r, status,
+			  json_pack("{s:s, s:s, s:s, s:o}", "token", token, "token_type", "Bearer",
+				    "expires_at", exp, "user", account_brief(a)));
+}
+
+int h_register(struct http_req *r)
+{
+	static const struct json_field fields[] = {
+		{"email", JF_STRING, 1, 1024},
+		{"password", JF_STRING, 1, 1024},
+		{"name", JF_STRING, 0, 1024},
+	};
+	struct account a;
+	int rc = json_check_fields(r->json, fields, ARRAY_LEN(fields), &r->err);
+	if (rc)
+		return rc;
+	struct audit_ctx ctx = api_audit_ctx(r);
+	if ((rc = accounts_register(r->db, &ctx, json_str(r->json, "email"),
+				    json_str(r->json, "password"), json_str(r->json, "name"), "user",
+				    &a, &r->err)))
+		return rc;
+	return token_answer(r, 201, &a);
+}
+
+int h_login(struct http_req *r)
+{
+	static const struct json_field fields[] = {
+		{"email", JF_STRING, 1, 1024},
+		{"password", JF_STRING, 1, 1024},
+	};
+	struct account a;
+	char email_key[300], ip_key[80];
+	int rc = json_check_fields(r->json, fields, ARRAY_LEN(fields), &r->err);
+	if (rc)
+		return rc;
+	struct app *app = APP(r);
+	snprintf(email_key, sizeof(email_key), "e:%s", json_str(r->json, "email"));
+	for (char *p = email_key; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	snprintf(ip_key, sizeof(ip_key), "i:%s", r->ip);
+	int64_t now = time_now();
+	int wait = throttle_check(app->throttle, email_key, 0, now);
+	int wait_ip = throttle_check(app->throttle, ip_key, app->cfg->login_max_failures * 10, now);
+	if (wait_ip > wait)
+		wait = wait_ip;
+	if (wait > 0) {
+		r->retry_after = wait;
+		return err_set(&r->err, ERR_THROTTLED, "too_many_attempts",
+			       "too many failed logins; try again in %d seconds", wait);
+	}
+	struct audit_ctx ctx = api_audit_ctx(r);
+	rc = accounts_login(r->db, &ctx, json_str(r->json, "email"), json_str(r->json, "password"),
+			    &a, &r->err);
+	if (rc == ERR_UNAUTH) {
+		throttle_fail(app->throttle, email_key, now);
+		throttle_fail(app->throttle, ip_key, now);
+	}
+	if (rc)
+		return rc;
+	throttle_reset(app->throttle, email_key);
+	return token_answer(r, 200, &a);
+}
+
+int h_me(struct http_req *r)
+{
+	return http_reply(r, 200, json_pack("{s:o}", "user", user_json(&r->user)));
+}
+
+int h_logout(struct http_req *r)
+{
+	struct identity id;
+	memset(&id, 0, sizeof(id));
+	str_copy(id.acct.id, sizeof(id.acct.id), r->user.id);
+	str_copy(id.jti, sizeof(id.jti), r->user.jti);
+	str_copy(id.token_id, sizeof(id.token_id), r->user.token_id);
+	id.exp = r->user.token_exp;
+	struct audit_ctx ctx = api_audit_ctx(r);
+	int rc = tokens_revoke(r->db, &ctx, &id, &r->err);
+	if (rc)
+		return rc;
+	return http_reply(r, 204, NULL);
+}
+
+int h_tokens_create(struct http_req *r)
+{
+	static const struct json_field fields[] = {{"name", JF_STRING, 1, 1024}};
+	json_t *out;
+	int rc = json_check_fields(r->json, fields, ARRAY_LEN(fields), &r->err);
+	if (rc)
+		return rc;
+	struct audit_ctx ctx = api_audit_ctx(r);
+	if ((rc = api_tokens_create(r->db, &ctx, r->user.id, json_str(r->json, "name"), &out,
+				    &r->err)))
+		return rc;
+	return http_reply(r, 201, out);
+}
+
+int h_tokens_list(struct http_req *r)
+{
+	json_t *out;
+	int rc = api_tokens_list(r->db, r->user.id, &out, &r->err);
+	if (rc)
+		return rc;
+	return http_reply(r, 200, out);
+}
+
+int h_tokens_delete(struct http_req *r)
+{
+	struct audit_ctx ctx = api_audit_ctx(r);
+	int rc = api_tokens_delete(r->db, &ctx, r->user.id, r->params[0], &r->err);
+	if (rc)
+		return rc;
+	return http_reply(r, 204, NULL);
+}
+
+int h_admin_users(struct http_req *r)
+{
+	int64_t limit, offset;
+	json_t *out;
+	int rc;
+	if ((rc = http_query_int(r, "limit", 50, 1, 500, &limit)) ||
+	    (rc = http_query_int(r, "offset", 0, 0, INT32_MAX, &offset)) ||
+	    (rc = accounts_list(r->db, limit, offset, &out, &r->err)))
+		return rc;
+	return http_reply(r, 200, out);
+}

@@ -1,0 +1,132 @@
+/*
+ * h_practice.c: attempts, progress, profile, export and import.
+ */
+#include <string.h>
+
+#include "api/app.h"
+#include "core/json.h"
+#include "core/timeutil.h"
+#include "practice/practice.h"
+
+int h_attempt_create(struct http_req *r)
+{
+	struct attempt_in in;
+	json_t *out;
+	int rc = attempt_from_json(APP(r)->catalog, r->json, &in, &r->err);
+	if (rc)
+		return rc;
+	struct audit_ctx ctx = api_audit_ctx(r);
+	if ((rc = practice_log_attempt(r->db, APP(r)->catalog, &ctx, r->user.id, &in, &out,
+				       &r->err)))
+		return rc;
+	r->location = xasprintf("/api/v1/attempts/%s",
+				json_str(json_object_get(out, "attempt"), "id"));
+	return http_reply(r, 201, out);
+}
+
+int h_attempts(struct http_req *r)
+{
+	int64_t limit, offset, since = 0;
+	const char *problem = http_query(r, "problem"), *since_s = http_query(r, "since");
+	json_t *out;
+	int rc;
+	if ((rc = http_query_int(r, "limit", 50, 1, LIST_LIMIT_MAX, &limit)) ||
+	    (rc = http_query_int(r, "offset", 0, 0, INT32_MAX, &offset)))
+		return rc;
+	if (problem && (!*problem || strlen(problem) > 200))
+		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
+			       "'problem' must be a problem slug");
+	if (since_s && *since_s && time_parse_iso8601(since_s, &since))
+		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
+			       "'since' must be an ISO 8601 date or time");
+	if ((rc = practice_list_attempts(r->db, APP(r)->catalog, r->user.id, problem, since, limit,
+					 offset, &out, &r->err)))
+		return rc;
+	json_object_set_new(out, "limit", json_integer(limit));
+	json_object_set_new(out, "offset", json_integer(offset));
+	return http_reply(r, 200, out);
+}
+
+int h_attempt(struct http_req *r)
+{
+	json_t *o;
+	int rc = practice_get_attempt(r->db, APP(r)->catalog, r->user.id, r->params[0], &o,
+				      &r->err);
+	if (rc)
+		return rc;
+	return http_reply(r, 200, json_pack("{s:o}", "attempt", o));
+}
+
+int h_attempt_delete(struct http_req *r)
+{
+	struct audit_ctx ctx = api_audit_ctx(r);
+	int rc = practice_delete_attempt(r->db, &ctx, r->user.id, r->params[0], &r->err);
+	if (rc)
+		return rc;
+	return http_reply(r, 204, NULL);
+}
+
+int h_progress(struct http_req *r)
+{
+	json_t *out;
+	int rc = practice_progress(r->db, APP(r)->catalog, r->user.id, &out, &r->err);
+	if (rc)
+		return rc;
+	return http_reply(r, 200, out);
+}
+
+int h_profile_get(struct http_req *r)
+{
+	json_t *out;
+	int rc = profile_get(r->db, r->user.id, &out, &r->err);
+	if (rc)
+		return rc;
+	return http_reply(r, 200, out);
+}
+
+int h_profile_put(struct http_req *r)
+{
+	json_t *out;
+	struct audit_ctx ctx = api_audit_ctx(r);
+	int rc = profile_update(r->db, APP(r)->catalog, &ctx, r->user.id, r->json, &out, &r->err);
+	if (rc)
+		return rc;
+	return http_reply(r, 200, out);
+}
+
+int h_export(struct http_req *r)
+{
+	const char *format = http_query(r, "format");
+	int rc;
+	if (format && !strcmp(format, "csv")) {
+		char *csv;
+		size_t len;
+		if ((rc = practice_export_csv(r->db, APP(r)->catalog, r->user.id, &csv, &len,
+					      &r->err)))
+			return rc;
+		return http_reply_raw(r, 200, "text/csv; charset=utf-8", csv, len);
+	}
+	if (format && strcmp(format, "json"))
+		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
+			       "format must be json or csv");
+	json_t *out;
+	if ((rc = practice_export(r->db, APP(r)->catalog, r->user.id, &out, &r->err)))
+		return rc;
+	return http_reply(r, 200, out);
+}
+
+int h_import(struct http_req *r)
+{
+	const char *type = http_header(r, "Content-Type");
+	const char *format = http_query(r, "format");
+	int csv = (type && strncasecmp(type, "text/csv", 8) == 0) || (format && !strcmp(format, "csv"));
+	json_t *report;
+	if (r->body.len == 0)
+		return err_set(&r->err, ERR_BAD_REQUEST, "empty_body", "request body is empty");
+	struct audit_ctx ctx = api_audit_ctx(r);
+	int rc = practice_import(r->db, APP(r)->catalog, &ctx, r->user.id, r->body.data,
+				 r->body.len, csv, &report, &r->err);
+	if (rc)
+		return rc;
+	return http_reply(r, 200, report);
+}

@@ -1,0 +1,58 @@
+/*
+ * config.h: the effective configuration, read once at start-up from the
+ * environment and an optional .env file (the environment wins). Every key
+ * is one row of a table in config.c with its default and whether it is a
+ * secret; `maang config check` prints that table with secrets masked.
+ */
+#ifndef MAANG_CONFIG_H
+#define MAANG_CONFIG_H
+
+#include <stdio.h>
+
+#include "core/util.h"
+
+#define CONFIG_SECRET_MIN   32 /* bytes of SECRET_KEY required in production */
+#define CONFIG_DEFAULT_PORT 5000
+
+struct config {
+	char *environment;  /* "development" (default), "test" or "production" */
+	char *database_url; /* "sqlite:PATH" or "postgresql://..." */
+	char *secret_key;
+	int port;
+	int mcp_port;
+	char *bind_address;
+	int db_pool_size;
+	int http_threads;      /* 0 = one per core */
+	long max_body_bytes;   /* request bodies above this get 413 */
+	int token_ttl_seconds; /* lifetime of access tokens (JWT) */
+	int login_max_failures;
+	int login_window_seconds;
+	char *log_level;
+	/* Read now, used by later components; kept so config check shows them. */
+	char *db_host, *db_port, *db_name, *db_user, *db_password, *db_sslmode;
+	char *redis_url, *redis_host, *redis_port, *redis_password;
+	char *embedding_model, *rag_top_k, *rag_similarity_threshold;
+	char *google_api_key, *github_token, *openai_api_key, *openai_base_url;
+	int secret_is_default; /* set when SECRET_KEY was not configured */
+};
+
+/*
+ * Loads the configuration: defaults, then ENV_FILE (if it exists; NULL
+ * means ".env"), then the process environment. Invalid values (a port that
+ * is not a number, ...) are reported in E with ERR_INVALID.
+ */
+int config_load(struct config *c, const char *env_file, struct err *e);
+void config_release(struct config *c);
+/*
+ * Refuses configurations that are unsafe to serve with: in production a
+ * missing, default or short SECRET_KEY. ERR_INVALID with the reason.
+ */
+int config_check_serve(const struct config *c, struct err *e);
+/* Prints every key with its effective value and source; secrets masked. */
+void config_print(const struct config *c, FILE *out);
+/* True for ENVIRONMENT=production. */
+int config_is_production(const struct config *c);
+/* True for the level names LOG_LEVEL accepts. */
+int log_level_valid(const char *s);
+
+#endif

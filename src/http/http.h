@@ -1,0 +1,127 @@
+/*
+ * http.h: the HTTP server on libmicrohttpd. Routes are a table of
+ * {method, pattern, flags, handler}; one dispatcher applies the shared
+ * checks before any handler runs: the body limit (413), JSON parsing of
+ * bodies (400), authentication (401), the admin role (403). Every answer
+ * carries an X-Request-Id, and every request ends with one JSON access log
+ * line.
+ *
+ * Handlers return 0 after setting r->status and r->out (a JSON value the
+ * request then owns) or a raw body, or an error code after filling r->err;
+ * the dispatcher turns errors into {"error":{"code":...,"message":...}}.
+ */
+#ifndef MAANG_HTTP_H
+#define MAANG_HTTP_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/util.h"
+
+#define HTTP_MAX_PARAMS      4
+#define HTTP_MAX_PATH        2048 /* longer paths get 414 */
+#define HTTP_MAX_QUERY_VALUE 1024 /* longer query values get 400 */
+
+/* Route flags. */
+#define ROUTE_AUTH  0x01 /* needs a valid token */
+#define ROUTE_ADMIN 0x02 /* needs role admin (implies AUTH) */
+#define ROUTE_WRITE 0x04 /* changes data */
+#define ROUTE_JSON  0x08 /* body must be a JSON object, parsed into r->json */
+#define ROUTE_RAW   0x10 /* body is kept raw (imports) */
+
+/* The authenticated caller. */
+struct http_user {
+	char id[37];
+	char email[256];
+	char name[256];
+	char role[16];
+	char jti[64];      /* JWT id, empty for API tokens */
+	int64_t token_exp; /* JWT expiry, 0 for API tokens */
+	char token_id[37]; /* API token id, empty for JWTs */
+};
+
+struct http_req;
+
+struct http_route {
+	const char *method;
+	const char *pattern; /* "/api/v1/attempts/{id}" */
+	int flags;
+	int (*handler)(struct http_req *r);
+};
+
+/*
+ * Resolves a bearer token into a user. Returns 0 and fills USER, or an
+ * error (ERR_UNAUTH with "invalid_token" / "token_expired" / "token_revoked").
+ */
+typedef int (*http_auth_fn)(void *app, struct http_req *r, const char *token,
+			    struct http_user *user, struct err *e);
+
+struct http_server_opts {
+	const char *bind_address; /* "0.0.0.0", "127.0.0.1", ... */
+	int port;                 /* 0 picks a free port */
+	int threads;              /* 0: one per core */
+	long max_body;
+	const struct http_route *routes;
+	int nroutes;
+	http_auth_fn authenticate;
+	void *app; /* handed to handlers as r->app */
+	/* Called before and after each handler (database connection per request). */
+	int (*begin)(struct http_req *r);
+	void (*end)(struct http_req *r);
+};
+
+struct http_req {
+	void *app;
+	void *conn; /* struct MHD_Connection */
+	const struct http_route *route;
+	char method[16];
+	char *path;
+	char id[40];    /* request id */
+	char ip[64];    /* peer address */
+	struct buf body;
+	int body_too_large;
+	const char *params[HTTP_MAX_PARAMS]; /* path parameters, in pattern order */
+	char *param_storage;
+	json_t *json; /* parsed body for ROUTE_JSON */
+	struct db *db;
+	struct http_user user;
+	int authed;
+	/* The answer. */
+	int status;
+	json_t *out;
+	char *raw;
+	size_t raw_len;
+	const char *raw_type;
+	char *location;
+	int retry_after; /* seconds, for 429 */
+	struct err err;
+	int64_t started_us;
+	int queued; /* a response has been queued */
+};
+
+struct http_server;
+
+/* Starts listening; ERR_UNAVAILABLE if the port cannot be bound. */
+int http_server_start(const struct http_server_opts *o, struct http_server **out, struct err *e);
+/* The bound port (useful with port 0). */
+int http_server_port(const struct http_server *s);
+/* Stops accepting, finishes in-flight requests, frees the server. */
+void http_server_stop(struct http_server *s);
+
+/* A query-string argument, or NULL. */
+const char *http_query(struct http_req *r, const char *name);
+/* A request header, or NULL. */
+const char *http_header(struct http_req *r, const char *name);
+/*
+ * Parses an integer query argument into [min, max]; absent gives DEF.
+ * ERR_BAD_REQUEST naming the argument otherwise.
+ */
+int http_query_int(struct http_req *r, const char *name, int64_t def, int64_t min, int64_t max,
+		   int64_t *out);
+
+/* Shortcuts for handlers: set status + body and return 0. */
+int http_reply(struct http_req *r, int status, json_t *body);
+int http_reply_raw(struct http_req *r, int status, const char *type, char *data, size_t len);
+
+#endif

@@ -1,0 +1,590 @@
+/*
+ * main.c: the `maang` command. Subcommands are one table; each is a
+ * cmd_<name>() taking its own arguments.
+ *
+ * Exit codes: 0 success; 1 the operation failed; 2 usage error; 3 invalid
+ * or unsafe configuration; 4 database unavailable.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <sqlite3.h>
+
+#include "api/app.h"
+#include "auth/password.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "db/migrate.h"
+#include "practice/practice.h"
+
+#define EXIT_USAGE  2
+#define EXIT_CONFIG 3
+#define EXIT_DB     4
+
+#define CLI_FILE_MAX (64L * 1024 * 1024) /* largest file `maang import` reads */
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+static int cmd_serve(int argc, char **argv);
+static int cmd_migrate(int argc, char **argv);
+static int cmd_user(int argc, char **argv);
+static int cmd_import(int argc, char **argv);
+static int cmd_export(int argc, char **argv);
+static int cmd_config(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+static const struct command commands[] = {
+	{"serve", cmd_serve, "maang serve",
+	 "Migrates an embedded database, loads the catalog and serves the HTTP API on PORT\n"
+	 "(default 5000) until SIGTERM or SIGINT."},
+	{"migrate", cmd_migrate, "maang migrate [up|status]",
+	 "up (default): applies pending schema migrations and syncs the catalog data.\n"
+	 "status: lists migrations and whether each is applied (exit 1 if any is pending)."},
+	{"user", cmd_user,
+	 "maang user add EMAIL [--name NAME] [--admin]\n"
+	 "       maang user list\n"
+	 "       maang user set-role EMAIL ROLE\n"
+	 "       maang user token EMAIL [--name NAME]",
+	 "add: creates a user; the password comes from MAANG_PASSWORD or the first line of\n"
+	 "standard input, or a random one is generated and printed.\n"
+	 "list: prints every user. set-role: ROLE is user or admin.\n"
+	 "token: creates a personal API token (for MCP clients and scripts) and prints it once."},
+	{"import", cmd_import, "maang import --user EMAIL [--format csv|json] FILE|-",
+	 "Imports attempts (CSV with a header row, JSON, or a LeetCode-style submissions\n"
+	 "export) for a user and prints the per-row report as JSON."},
+	{"export", cmd_export, "maang export --user EMAIL [--format json|csv] [--output FILE]",
+	 "Writes all of a user's data as JSON (default) or their attempts as CSV."},
+	{"config", cmd_config, "maang config check",
+	 "Prints the effective configuration (secrets masked) and whether `serve` would\n"
+	 "accept it (exit 3 if not)."},
+	{"version", cmd_version, "maang version", "Prints the version and library versions."},
+	{"help", cmd_help, "maang help [COMMAND]", "Shows help."},
+};
+
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void print_usage(FILE *out)
+{
+	fprintf(out, "usage: maang COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].usage + 6);
+	fprintf(out, "\nRun 'maang COMMAND --help' for details. Exit codes: 0 success, 1 failure,\n"
+		     "2 usage error, 3 invalid configuration, 4 database unavailable.\n");
+}
+
+static int command_help(const struct command *c)
+{
+	printf("usage: %s\n\n%s\n", c->usage, c->help);
+	return 0;
+}
+
+/* The process-wide application state of one command. */
+static struct config cfg;
+static struct app app;
+
+static int load_config(void)
+{
+	struct err e = {0};
+	if (config_load(&cfg, NULL, &e)) {
+		fprintf(stderr, "maang: %s\n", e.msg);
+		return EXIT_CONFIG;
+	}
+	log_set_level(cfg.log_level);
+	return 0;
+}
+
+/*
+ * Opens the database, migrates it (embedded SQLite only, or always when
+ * MIGRATE is set), syncs and loads the catalog.
+ */
+static int open_app(int migrate)
+{
+	struct err e = {0};
+	int rc = load_config();
+	if (rc)
+		return rc;
+	if (password_init(0)) {
+		fprintf(stderr, "maang: cannot initialise libsodium\n");
+		return 1;
+	}
+	app.cfg = &cfg;
+	app.keys.key = (const unsigned char *)cfg.secret_key;
+	app.keys.keylen = strlen(cfg.secret_key);
+	app.keys.ttl_seconds = cfg.token_ttl_seconds;
+	if (db_pool_open(cfg.database_url, cfg.db_pool_size, &app.pool, &e)) {
+		fprintf(stderr, "maang: %s\n", e.msg);
+		return e.code == ERR_INVALID ? EXIT_CONFIG : EXIT_DB;
+	}
+	struct db *db;
+	if (db_acquire(app.pool, &db, &e)) {
+		fprintf(stderr, "maang: %s\n", e.msg);
+		return EXIT_DB;
+	}
+	if (migrate || strcmp(db_dialect(db), "sqlite") == 0) {
+		if (migrate_up(db, NULL, &e) || catalog_sync(db, NULL, &e)) {
+			fprintf(stderr, "maang: migration failed: %s\n", e.msg);
+			db_release(db);
+			return 1;
+		}
+	}
+	if (catalog_load(db, &app.catalog, &e)) {
+		fprintf(stderr, "maang: cannot load the catalog: %s\n", e.msg);
+		db_release(db);
+		return 1;
+	}
+	db_release(db);
+	return 0;
+}
+
+static void close_app(void)
+{
+	catalog_free(app.catalog);
+	throttle_free(app.throttle);
+	db_pool_close(app.pool);
+	config_release(&cfg);
+	memset(&app, 0, sizeof(app));
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	struct err e = {0};
+	int64_t t0 = time_now_ms();
+	int rc = load_config();
+	if (rc)
+		return rc;
+	if (config_check_serve(&cfg, &e)) {
+		fprintf(stderr, "maang: refusing to start: %s\n", e.msg);
+		config_release(&cfg);
+		return EXIT_CONFIG;
+	}
+	config_release(&cfg);
+	if ((rc = open_app(0))) {
+		close_app();
+		return rc;
+	}
+	if (cfg.secret_is_default)
+		log_warn("SECRET_KEY is not set: using the development default (never in production)");
+	app.throttle = throttle_new(cfg.login_max_failures, cfg.login_window_seconds);
+	app.started_at = time_now();
+
+	/* Signals go to this thread only: block them before the workers start. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct http_server_opts o = {
+		.bind_address = cfg.bind_address,
+		.port = cfg.port,
+		.threads = cfg.http_threads,
+		.max_body = cfg.max_body_bytes,
+		.routes = api_routes,
+		.nroutes = api_nroutes,
+		.authenticate = api_authenticate,
+		.app = &app,
+		.begin = api_begin,
+		.end = api_end,
+	};
+	struct http_server *srv;
+	if (http_server_start(&o, &srv, &e)) {
+		fprintf(stderr, "maang: %s\n", e.msg);
+		close_app();
+		return 1;
+	}
+	char fields[256];
+	snprintf(fields, sizeof(fields),
+		 "\"port\":%d,\"database\":\"%s\",\"problems\":%d,\"startup_ms\":%lld",
+		 http_server_port(srv), db_pool_dialect(app.pool), app.catalog->nproblems,
+		 (long long)(time_now_ms() - t0));
+	log_emit(LOG_INFO, "listening", fields);
+	int sig = 0;
+	while (sigwait(&set, &sig) != 0)
+		;
+	log_info("received signal %d: finishing in-flight requests", sig);
+	http_server_stop(srv);
+	close_app();
+	log_info("stopped");
+	return 0;
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : "up";
+	struct err e = {0};
+	int rc;
+	if (strcmp(sub, "up") && strcmp(sub, "status")) {
+		fprintf(stderr, "maang: unknown migrate action '%s' (up or status)\n", sub);
+		return EXIT_USAGE;
+	}
+	if ((rc = load_config()))
+		return rc;
+	struct db_pool *pool;
+	struct db *db;
+	if (db_pool_open(cfg.database_url, 1, &pool, &e) || db_acquire(pool, &db, &e)) {
+		fprintf(stderr, "maang: %s\n", e.msg);
+		config_release(&cfg);
+		return e.code == ERR_INVALID ? EXIT_CONFIG : EXIT_DB;
+	}
+	if (!strcmp(sub, "status")) {
+		int pending = 0;
+		rc = migrate_status(db, stdout, &pending, &e) ? 1 : pending ? 1 : 0;
+		if (e.code)
+			fprintf(stderr, "maang: %s\n", e.msg);
+	} else {
+		int applied = 0, changed = 0;
+		if (migrate_up(db, &applied, &e) || catalog_sync(db, &changed, &e)) {
+			fprintf(stderr, "maang: migration failed: %s\n", e.msg);
+			rc = 1;
+		} else {
+			printf("migrations applied: %d; catalog %s\n", applied,
+			       changed ? "updated" : "unchanged");
+			rc = 0;
+		}
+	}
+	db_release(db);
+	db_pool_close(pool);
+	config_release(&cfg);
+	return rc;
+}
+
+/* Value of "--NAME VALUE" in argv, or NULL. */
+static const char *opt(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+static int has_flag(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static int read_password(char *out, size_t size, int *generated)
+{
+	const char *env = getenv("MAANG_PASSWORD");
+	*generated = 0;
+	if (env)
+		return str_copy(out, size, env);
+	if (!isatty(STDIN_FILENO) && fgets(out, (int)size, stdin)) {
+		out[strcspn(out, "\r\n")] = '\0';
+		if (*out)
+			return 0;
+	}
+	unsigned char raw[12];
+	random_bytes(raw, sizeof(raw));
+	hex_encode(raw, sizeof(raw), out);
+	*generated = 1;
+	return 0;
+}
+
+static int fail_db(const struct err *e)
+{
+	fprintf(stderr, "maang: %s\n", e->msg);
+	return e->code == ERR_UNAVAILABLE ? EXIT_DB : 1;
+}
+
+static int user_cmd(int argc, char **argv, struct db *db)
+{
+	const char *sub = argv[1];
+	struct err e = {0};
+	struct audit_ctx ctx = {NULL, NULL, NULL};
+	if (!strcmp(sub, "add") && argc >= 3) {
+		char password[PASSWORD_MAX_LEN + 2];
+		int generated;
+		struct account a;
+		if (read_password(password, sizeof(password), &generated)) {
+			fprintf(stderr, "maang: password is too long\n");
+			return EXIT_USAGE;
+		}
+		if (accounts_register(db, &ctx, argv[2], password, opt(argc, argv, "--name"),
+				      has_flag(argc, argv, "--admin") ? "admin" : "user", &a, &e))
+			return fail_db(&e);
+		printf("created %s %s (%s)\n", a.role, a.email, a.id);
+		if (generated)
+			printf("password: %s\n", password);
+		return 0;
+	}
+	if (!strcmp(sub, "list") && argc == 2) {
+		json_t *out;
+		size_t i;
+		json_t *u;
+		if (accounts_list(db, 100000, 0, &out, &e))
+			return fail_db(&e);
+		printf("%-36s  %-6s  %-20s  %s\n", "ID", "ROLE", "CREATED", "EMAIL");
+		json_array_foreach(json_object_get(out, "items"), i, u)
+			printf("%-36s  %-6s  %-20s  %s\n", json_str(u, "id"), json_str(u, "role"),
+			       json_str(u, "created_at"), json_str(u, "email"));
+		json_decref(out);
+		return 0;
+	}
+	if (!strcmp(sub, "set-role") && argc == 4) {
+		if (accounts_set_role(db, &ctx, argv[2], argv[3], &e))
+			return e.code == ERR_INVALID ? (fprintf(stderr, "maang: %s\n", e.msg),
+							EXIT_USAGE)
+						     : fail_db(&e);
+		printf("%s is now %s\n", argv[2], argv[3]);
+		return 0;
+	}
+	if (!strcmp(sub, "token") && argc >= 3) {
+		struct account a;
+		json_t *out;
+		const char *name = opt(argc, argv, "--name");
+		if (accounts_get_by_email(db, argv[2], &a, &e))
+			return fail_db(&e);
+		ctx.user_id = a.id;
+		if (api_tokens_create(db, &ctx, a.id, name ? name : "cli", &out, &e))
+			return fail_db(&e);
+		printf("%s\n", json_str(out, "token"));
+		json_decref(out);
+		return 0;
+	}
+	fprintf(stderr, "maang: bad arguments; see 'maang user --help'\n");
+	return EXIT_USAGE;
+}
+
+static int cmd_user(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "maang: user needs an action: add, list, set-role or token\n");
+		return EXIT_USAGE;
+	}
+	int rc = open_app(0);
+	if (rc) {
+		close_app();
+		return rc;
+	}
+	struct db *db;
+	struct err e = {0};
+	if (db_acquire(app.pool, &db, &e)) {
+		close_app();
+		return fail_db(&e);
+	}
+	rc = user_cmd(argc, argv, db);
+	db_release(db);
+	close_app();
+	return rc;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	if (!f)
+		return NULL;
+	struct buf b;
+	buf_init(&b, (size_t)CLI_FILE_MAX);
+	char chunk[65536];
+	size_t n;
+	int ok = 1;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_append(&b, chunk, n)) {
+			ok = 0;
+			break;
+		}
+	if (f != stdin)
+		fclose(f);
+	if (!ok) {
+		buf_release(&b);
+		errno = EFBIG;
+		return NULL;
+	}
+	*len = b.len;
+	return buf_detach(&b);
+}
+
+static int with_user_db(int argc, char **argv, struct db **db, struct account *a)
+{
+	const char *email = opt(argc, argv, "--user");
+	struct err e = {0};
+	if (!email) {
+		fprintf(stderr, "maang: --user EMAIL is required\n");
+		return EXIT_USAGE;
+	}
+	int rc = open_app(0);
+	if (rc)
+		return rc;
+	if (db_acquire(app.pool, db, &e) || accounts_get_by_email(*db, email, a, &e))
+		return fail_db(&e);
+	return 0;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+	const char *path = argc > 1 ? argv[argc - 1] : NULL;
+	const char *format = opt(argc, argv, "--format");
+	struct account a;
+	struct db *db = NULL;
+	struct err e = {0};
+	if (!path || (path[0] == '-' && strcmp(path, "-")) || argc % 2 != 0) {
+		fprintf(stderr, "maang: import needs a FILE (or - for standard input)\n");
+		return EXIT_USAGE;
+	}
+	size_t len;
+	char *data = read_file(path, &len);
+	if (!data) {
+		fprintf(stderr, "maang: cannot read '%s': %s\n", path, strerror(errno));
+		return 1;
+	}
+	int csv = format ? !strcmp(format, "csv")
+			 : (strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".csv"));
+	int rc = with_user_db(argc, argv, &db, &a);
+	if (!rc) {
+		json_t *report;
+		struct audit_ctx ctx = {a.id, NULL, NULL};
+		if (practice_import(db, app.catalog, &ctx, a.id, data, len, csv, &report, &e)) {
+			rc = fail_db(&e);
+		} else {
+			char *s = json_dumps(report, JSON_INDENT(2));
+			printf("%s\n", s);
+			free(s);
+			rc = json_integer_value(json_object_get(report, "failed")) ? 1 : 0;
+			json_decref(report);
+		}
+	}
+	free(data);
+	db_release(db);
+	close_app();
+	return rc;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+	const char *format = opt(argc, argv, "--format");
+	const char *output = opt(argc, argv, "--output");
+	struct account a;
+	struct db *db = NULL;
+	struct err e = {0};
+	if (format && strcmp(format, "json") && strcmp(format, "csv")) {
+		fprintf(stderr, "maang: --format must be json or csv\n");
+		return EXIT_USAGE;
+	}
+	int rc = with_user_db(argc, argv, &db, &a);
+	char *data = NULL;
+	size_t len = 0;
+	if (!rc) {
+		if (format && !strcmp(format, "csv")) {
+			if (practice_export_csv(db, app.catalog, a.id, &data, &len, &e))
+				rc = fail_db(&e);
+		} else {
+			json_t *out;
+			if (practice_export(db, app.catalog, a.id, &out, &e)) {
+				rc = fail_db(&e);
+			} else {
+				data = json_dumps(out, JSON_INDENT(2));
+				len = strlen(data);
+				json_decref(out);
+			}
+		}
+	}
+	if (!rc) {
+		FILE *f = output ? fopen(output, "wb") : stdout;
+		if (!f || fwrite(data, 1, len, f) != len || (f == stdout && fputc('\n', f) == EOF)) {
+			fprintf(stderr, "maang: cannot write '%s'\n", output ? output : "stdout");
+			rc = 1;
+		}
+		if (f && f != stdout && fclose(f))
+			rc = 1;
+	}
+	free(data);
+	db_release(db);
+	close_app();
+	return rc;
+}
+
+static int cmd_config(int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[1], "check")) {
+		fprintf(stderr, "maang: usage: maang config check\n");
+		return EXIT_USAGE;
+	}
+	struct err e = {0};
+	int rc = load_config();
+	if (rc)
+		return rc;
+	config_print(&cfg, stdout);
+	if (config_check_serve(&cfg, &e)) {
+		printf("\nconfiguration is NOT acceptable for serve: %s\n", e.msg);
+		rc = EXIT_CONFIG;
+	} else {
+		printf("\nconfiguration ok (%s)\n", cfg.environment);
+	}
+	config_release(&cfg);
+	return rc;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	printf("maang %s (sqlite %s, libmicrohttpd %s, jansson %s)\n", MAANG_VERSION,
+	       sqlite3_libversion(), MHD_get_version(), JANSSON_VERSION);
+	return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc > 1) {
+		const struct command *c = find_command(argv[1]);
+		if (!c) {
+			fprintf(stderr, "maang: unknown command '%s'\n", argv[1]);
+			return EXIT_USAGE;
+		}
+		return command_help(c);
+	}
+	print_usage(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(1, argv);
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(1, argv);
+	const struct command *c = find_command(argv[1]);
+	if (!c) {
+		fprintf(stderr, "maang: unknown command '%s'\n\n", argv[1]);
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (wants_help(argc - 1, argv + 1))
+		return command_help(c);
+	return c->fn(argc - 1, argv + 1);
+}
