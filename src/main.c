@@ -167,6 +167,7 @@ static void close_app(void)
 {
 	catalog_free(app.catalog);
 	throttle_free(app.throttle);
+	cache_free(app.cache);
 	db_pool_close(app.pool);
 	config_release(&cfg);
 	memset(&app, 0, sizeof(app));
@@ -193,6 +194,7 @@ static int cmd_serve(int argc, char **argv)
 	if (cfg.secret_is_default)
 		log_warn("SECRET_KEY is not set: using the development default (never in production)");
 	app.throttle = throttle_new(cfg.login_max_failures, cfg.login_window_seconds);
+	app.cache = cache_local_new(0, 0);
 	app.started_at = time_now();
 
 	/* Signals go to this thread only: block them before the workers start. */

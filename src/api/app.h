@@ -8,6 +8,7 @@
 #include "audit/audit.h"
 #include "auth/accounts.h"
 #include "auth/throttle.h"
+#include "cache/cache.h"
 #include "catalog/catalog.h"
 #include "core/config.h"
 #include "db/db.h"
@@ -18,6 +19,7 @@ struct app {
 	struct db_pool *pool;
 	struct catalog *catalog;
 	struct throttle *throttle;
+	struct cache *cache;
 	struct token_keys keys;
 	int64_t started_at;
 };

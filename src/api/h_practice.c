@@ -1,11 +1,14 @@
 /*
  * h_practice.c: attempts, progress, profile, export and import.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/app.h"
 #include "core/json.h"
 #include "core/timeutil.h"
+#include "core/tz.h"
 #include "practice/practice.h"
 
 int h_attempt_create(struct http_req *r)
@@ -66,13 +69,48 @@ int h_attempt_delete(struct http_req *r)
 	return http_reply(r, 204, NULL);
 }
 
+/*
+ * The summary is cached per user version. The cached text starts with the
+ * local day and zone it was computed for ("20000|Europe/Berlin|{...}"), so
+ * it is recomputed when the user's day turns.
+ */
 int h_progress(struct http_req *r)
 {
+	struct cache *cache = APP(r)->cache;
+	char key[128], *val;
+	size_t len;
 	json_t *out;
+	snprintf(key, sizeof(key), "progress:%s:%llu", r->user.id,
+		 (unsigned long long)cache_user_version(cache, r->user.id));
+	if (cache_get(cache, key, &val, &len)) {
+		char *zone = strchr(val, '|'), *body = zone ? strchr(zone + 1, '|') : NULL;
+		int64_t day;
+		if (body) {
+			*zone++ = '\0';
+			*body++ = '\0';
+			const struct tz *z = tz_get(zone);
+			if (z && str_to_i64(val, INT32_MIN, INT32_MAX, &day) == 0 &&
+			    tz_today(z) == day) {
+				size_t n = len - (size_t)(body - val);
+				memmove(val, body, n + 1);
+				return http_reply_raw(r, 200, "application/json", val, n);
+			}
+		}
+		free(val);
+	}
 	int rc = practice_progress(r->db, APP(r)->catalog, r->user.id, &out, &r->err);
 	if (rc)
 		return rc;
-	return http_reply(r, 200, out);
+	const char *zone = json_str(out, "time_zone");
+	int64_t today;
+	char *text = json_dump_compact(out);
+	if (zone && day_parse(json_str(out, "today"), &today) == 0) {
+		char *entry = xasprintf("%lld|%s|%s", (long long)today, zone, text);
+		cache_set(cache, key, entry, strlen(entry), CACHE_DEFAULT_TTL);
+		free(entry);
+	}
+	json_decref(out);
+	return http_reply_raw(r, 200, "application/json", text, strlen(text));
 }
 
 int h_profile_get(struct http_req *r)

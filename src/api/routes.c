@@ -56,6 +56,10 @@ int api_begin(struct http_req *r)
 
 void api_end(struct http_req *r)
 {
+	/* A successful write invalidates everything cached for its user. */
+	if (r->route && (r->route->flags & ROUTE_WRITE) && r->authed && !r->err.code &&
+	    r->status < 400)
+		cache_bump_user(APP(r)->cache, r->user.id);
 	db_release(r->db);
 	r->db = NULL;
 }

@@ -3,6 +3,7 @@
  */
 #include "auth/password.h"
 
+#include <pthread.h>
 #include <semaphore.h>
 #include <sodium.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 static sem_t slots;
 static int ready;
 static char dummy_hash[crypto_pwhash_STRBYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
 
 int password_init(int max_concurrent)
 {
@@ -25,7 +27,13 @@ int password_init(int max_concurrent)
 	if (sem_init(&slots, 0, (unsigned)max_concurrent))
 		return -1;
 	ready = 1;
-	return password_hash("dummy password for unknown accounts", dummy_hash);
+	return 0;
+}
+
+/* Made on first need, not at start-up: a hash costs tens of milliseconds. */
+static void make_dummy(void)
+{
+	password_hash("dummy password for unknown accounts", dummy_hash);
 }
 
 static void take(void)
@@ -54,6 +62,7 @@ int password_verify(const char *hash, const char *password)
 
 void password_dummy_verify(const char *password)
 {
+	pthread_once(&dummy_once, make_dummy);
 	password_verify(dummy_hash, password);
 }
 

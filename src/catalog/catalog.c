@@ -562,28 +562,44 @@ out:
 	return rc;
 }
 
+/* 1 if the stored checksum equals SUM. */
+static int stored_checksum_is(struct db *db, const char *sum, int *same, struct err *e)
+{
+	struct db_stmt *st;
+	int rc = db_query(db, &st, e, "SELECT value FROM catalog_meta WHERE key = 'data_sha256'",
+			  "");
+	if (rc)
+		return rc;
+	rc = db_step(st, e);
+	*same = rc == DB_ROW && strcmp(db_col_text(st, 0), sum) == 0;
+	db_finish(st);
+	return rc < 0 ? rc : 0;
+}
+
 int catalog_sync(struct db *db, int *changed, struct err *e)
 {
 	struct data d;
 	char sum[65];
-	int rc = data_read(&d, e);
-	if (rc)
+	int same, rc;
+	if (changed)
+		*changed = 0;
+	/* The common case, data unchanged since the last sync, costs one hash and one query. */
+	data_checksum(sum);
+	if ((rc = stored_checksum_is(db, sum, &same, e)))
+		return rc;
+	if (same)
+		return 0;
+	if ((rc = data_read(&d, e)))
 		return rc;
 	if ((rc = validate_data(&d, e)))
 		goto out;
-	data_checksum(sum);
 	if ((rc = db_begin(db, e)))
 		goto out;
-	struct db_stmt *st;
-	if ((rc = db_query(db, &st, e, "SELECT value FROM catalog_meta WHERE key = 'data_sha256'",
-			   "")))
+	/* Another process may have synced while we validated. */
+	if ((rc = stored_checksum_is(db, sum, &same, e)))
 		goto fail;
-	int same = db_step(st, e) == DB_ROW && strcmp(db_col_text(st, 0), sum) == 0;
-	db_finish(st);
 	if (same) {
 		db_rollback(db);
-		if (changed)
-			*changed = 0;
 		goto out;
 	}
 	if ((rc = write_data(db, &d, e)))

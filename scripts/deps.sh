@@ -1,0 +1,46 @@
+#!/bin/sh
+# Installs the Debian packages MAANG Tracker needs, only those missing
+# (each checked with dpkg -s). Runs apt-get as root or through sudo; with
+# neither, prints the exact command to run.
+#
+#   scripts/deps.sh build    what `make run` needs (compiler, libraries)
+#   scripts/deps.sh test     plus what `make test` needs (Criterion, Node.js)
+#   scripts/deps.sh bench    plus wrk and nginx for the benchmarks
+set -eu
+
+profile=${1:-build}
+build="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev
+libssl-dev libsqlite3-dev sqlite3 tzdata ca-certificates"
+test="libcriterion-dev nodejs curl"
+bench="wrk nginx-light"
+
+case "$profile" in
+build) want="$build" ;;
+test) want="$build $test" ;;
+bench) want="$build $test $bench" ;;
+*) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	# Node.js may come from elsewhere than Debian; accept any working node.
+	if [ "$p" = nodejs ] && command -v node >/dev/null 2>&1; then
+		continue
+	fi
+	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+cmd="apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" = 0 ]; then
+	sudo=""
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+	sudo="sudo"
+else
+	echo "missing packages:$missing" >&2
+	echo "run: sudo apt-get update && sudo $cmd" >&2
+	exit 1
+fi
+echo "installing:$missing" >&2
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$sudo env DEBIAN_FRONTEND=noninteractive $cmd

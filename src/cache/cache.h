@@ -1,0 +1,57 @@
+/*
+ * cache.h: read-through cache for expensive reads. Values are opaque bytes
+ * under string keys, with a time to live. Keys of per-user data embed the
+ * user's version (cache_user_version): a write bumps the version, so every
+ * older entry of that user is never read again and ages out, with no scan.
+ *
+ * One interface over backends (struct cache_ops); the in-process LRU is
+ * the embedded default. A backend that fails behaves as a miss: the cache
+ * never fails a request.
+ */
+#ifndef MAANG_CACHE_H
+#define MAANG_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CACHE_MAX_ENTRIES   20000
+#define CACHE_MAX_BYTES     (64u * 1024 * 1024)
+#define CACHE_MAX_VALUE     (4u * 1024 * 1024) /* larger values are not cached */
+#define CACHE_KEY_MAX       200
+#define CACHE_VERSIONS_MAX  1000000 /* users whose version is tracked */
+#define CACHE_DEFAULT_TTL   300     /* seconds */
+
+struct cache;
+
+struct cache_stats {
+	uint64_t hits, misses, sets, evictions;
+	size_t entries, bytes;
+};
+
+struct cache_ops {
+	const char *name;
+	/* 1 on a hit with a new malloc'd copy in *VAL, 0 on a miss. */
+	int (*get)(struct cache *c, const char *key, char **val, size_t *len);
+	void (*set)(struct cache *c, const char *key, const char *val, size_t len, int ttl);
+	void (*del)(struct cache *c, const char *key);
+	uint64_t (*user_version)(struct cache *c, const char *user_id);
+	void (*bump_user)(struct cache *c, const char *user_id);
+	void (*stats)(struct cache *c, struct cache_stats *out);
+	void (*free)(struct cache *c);
+};
+
+/* The in-process LRU backend. */
+struct cache *cache_local_new(size_t max_entries, size_t max_bytes);
+
+int cache_get(struct cache *c, const char *key, char **val, size_t *len);
+void cache_set(struct cache *c, const char *key, const char *val, size_t len, int ttl);
+void cache_del(struct cache *c, const char *key);
+/* The current version of a user's cached data (starts at 1). */
+uint64_t cache_user_version(struct cache *c, const char *user_id);
+/* Invalidates every cached entry of the user. */
+void cache_bump_user(struct cache *c, const char *user_id);
+void cache_stats(struct cache *c, struct cache_stats *out);
+const char *cache_backend(const struct cache *c);
+void cache_free(struct cache *c);
+
+#endif
