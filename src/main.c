@@ -28,7 +28,8 @@
 #define EXIT_CONFIG 3
 #define EXIT_DB     4
 
-#define CLI_FILE_MAX (64L * 1024 * 1024) /* largest file `maang import` reads */
+#define SHUTDOWN_GRACE_MS 10000               /* for in-flight requests after SIGTERM */
+#define CLI_FILE_MAX      (64L * 1024 * 1024) /* largest file `maang import` reads */
 
 struct command {
 	const char *name;
@@ -47,31 +48,31 @@ static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
-	{"serve", cmd_serve, "maang serve",
-	 "Migrates an embedded database, loads the catalog and serves the HTTP API on PORT\n"
-	 "(default 5000) until SIGTERM or SIGINT."},
-	{"migrate", cmd_migrate, "maang migrate [up|status]",
-	 "up (default): applies pending schema migrations and syncs the catalog data.\n"
-	 "status: lists migrations and whether each is applied (exit 1 if any is pending)."},
-	{"user", cmd_user,
-	 "maang user add EMAIL [--name NAME] [--admin]\n"
-	 "       maang user list\n"
-	 "       maang user set-role EMAIL ROLE\n"
-	 "       maang user token EMAIL [--name NAME]",
-	 "add: creates a user; the password comes from MAANG_PASSWORD or the first line of\n"
-	 "standard input, or a random one is generated and printed.\n"
-	 "list: prints every user. set-role: ROLE is user or admin.\n"
-	 "token: creates a personal API token (for MCP clients and scripts) and prints it once."},
-	{"import", cmd_import, "maang import --user EMAIL [--format csv|json] FILE|-",
-	 "Imports attempts (CSV with a header row, JSON, or a LeetCode-style submissions\n"
-	 "export) for a user and prints the per-row report as JSON."},
-	{"export", cmd_export, "maang export --user EMAIL [--format json|csv] [--output FILE]",
-	 "Writes all of a user's data as JSON (default) or their attempts as CSV."},
-	{"config", cmd_config, "maang config check",
-	 "Prints the effective configuration (secrets masked) and whether `serve` would\n"
-	 "accept it (exit 3 if not)."},
-	{"version", cmd_version, "maang version", "Prints the version and library versions."},
-	{"help", cmd_help, "maang help [COMMAND]", "Shows help."},
+    {"serve", cmd_serve, "maang serve",
+     "Migrates an embedded database, loads the catalog and serves the HTTP API on PORT\n"
+     "(default 5000) until SIGTERM or SIGINT."},
+    {"migrate", cmd_migrate, "maang migrate [up|status]",
+     "up (default): applies pending schema migrations and syncs the catalog data.\n"
+     "status: lists migrations and whether each is applied (exit 1 if any is pending)."},
+    {"user", cmd_user,
+     "maang user add EMAIL [--name NAME] [--admin]\n"
+     "       maang user list\n"
+     "       maang user set-role EMAIL ROLE\n"
+     "       maang user token EMAIL [--name NAME]",
+     "add: creates a user; the password comes from MAANG_PASSWORD or the first line of\n"
+     "standard input, or a random one is generated and printed.\n"
+     "list: prints every user. set-role: ROLE is user or admin.\n"
+     "token: creates a personal API token (for MCP clients and scripts) and prints it once."},
+    {"import", cmd_import, "maang import --user EMAIL [--format csv|json] FILE|-",
+     "Imports attempts (CSV with a header row, JSON, or a LeetCode-style submissions\n"
+     "export) for a user and prints the per-row report as JSON."},
+    {"export", cmd_export, "maang export --user EMAIL [--format json|csv] [--output FILE]",
+     "Writes all of a user's data as JSON (default) or their attempts as CSV."},
+    {"config", cmd_config, "maang config check",
+     "Prints the effective configuration (secrets masked) and whether `serve` would\n"
+     "accept it (exit 3 if not)."},
+    {"version", cmd_version, "maang version", "Prints the version and library versions."},
+    {"help", cmd_help, "maang help [COMMAND]", "Shows help."},
 };
 
 static int wants_help(int argc, char **argv)
@@ -96,7 +97,7 @@ static void print_usage(FILE *out)
 	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].usage + 6);
 	fprintf(out, "\nRun 'maang COMMAND --help' for details. Exit codes: 0 success, 1 failure,\n"
-		     "2 usage error, 3 invalid configuration, 4 database unavailable.\n");
+	             "2 usage error, 3 invalid configuration, 4 database unavailable.\n");
 }
 
 static int command_help(const struct command *c)
@@ -192,7 +193,8 @@ static int cmd_serve(int argc, char **argv)
 		return rc;
 	}
 	if (cfg.secret_is_default)
-		log_warn("SECRET_KEY is not set: using the development default (never in production)");
+		log_warn(
+		    "SECRET_KEY is not set: using the development default (never in production)");
 	app.throttle = throttle_new(cfg.login_max_failures, cfg.login_window_seconds);
 	app.cache = cache_local_new(0, 0);
 	app.started_at = time_now();
@@ -206,16 +208,16 @@ static int cmd_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct http_server_opts o = {
-		.bind_address = cfg.bind_address,
-		.port = cfg.port,
-		.threads = cfg.http_threads,
-		.max_body = cfg.max_body_bytes,
-		.routes = api_routes,
-		.nroutes = api_nroutes,
-		.authenticate = api_authenticate,
-		.app = &app,
-		.begin = api_begin,
-		.end = api_end,
+	    .bind_address = cfg.bind_address,
+	    .port = cfg.port,
+	    .threads = cfg.http_threads,
+	    .max_body = cfg.max_body_bytes,
+	    .routes = api_routes,
+	    .nroutes = api_nroutes,
+	    .authenticate = api_authenticate,
+	    .app = &app,
+	    .begin = api_begin,
+	    .end = api_end,
 	};
 	struct http_server *srv;
 	if (http_server_start(&o, &srv, &e)) {
@@ -225,15 +227,15 @@ static int cmd_serve(int argc, char **argv)
 	}
 	char fields[256];
 	snprintf(fields, sizeof(fields),
-		 "\"port\":%d,\"database\":\"%s\",\"problems\":%d,\"startup_ms\":%lld",
-		 http_server_port(srv), db_pool_dialect(app.pool), app.catalog->nproblems,
-		 (long long)(time_now_ms() - t0));
+	         "\"port\":%d,\"database\":\"%s\",\"problems\":%d,\"startup_ms\":%lld",
+	         http_server_port(srv), db_pool_dialect(app.pool), app.catalog->nproblems,
+	         (long long)(time_now_ms() - t0));
 	log_emit(LOG_INFO, "listening", fields);
 	int sig = 0;
 	while (sigwait(&set, &sig) != 0)
 		;
 	log_info("received signal %d: finishing in-flight requests", sig);
-	http_server_stop(srv);
+	http_server_stop(srv, SHUTDOWN_GRACE_MS);
 	close_app();
 	log_info("stopped");
 	return 0;
@@ -334,7 +336,7 @@ static int user_cmd(int argc, char **argv, struct db *db)
 			return EXIT_USAGE;
 		}
 		if (accounts_register(db, &ctx, argv[2], password, opt(argc, argv, "--name"),
-				      has_flag(argc, argv, "--admin") ? "admin" : "user", &a, &e))
+		                      has_flag(argc, argv, "--admin") ? "admin" : "user", &a, &e))
 			return fail_db(&e);
 		printf("created %s %s (%s)\n", a.role, a.email, a.id);
 		if (generated)
@@ -349,16 +351,16 @@ static int user_cmd(int argc, char **argv, struct db *db)
 			return fail_db(&e);
 		printf("%-36s  %-6s  %-20s  %s\n", "ID", "ROLE", "CREATED", "EMAIL");
 		json_array_foreach(json_object_get(out, "items"), i, u)
-			printf("%-36s  %-6s  %-20s  %s\n", json_str(u, "id"), json_str(u, "role"),
-			       json_str(u, "created_at"), json_str(u, "email"));
+		    printf("%-36s  %-6s  %-20s  %s\n", json_str(u, "id"), json_str(u, "role"),
+		           json_str(u, "created_at"), json_str(u, "email"));
 		json_decref(out);
 		return 0;
 	}
 	if (!strcmp(sub, "set-role") && argc == 4) {
 		if (accounts_set_role(db, &ctx, argv[2], argv[3], &e))
-			return e.code == ERR_INVALID ? (fprintf(stderr, "maang: %s\n", e.msg),
-							EXIT_USAGE)
-						     : fail_db(&e);
+			return e.code == ERR_INVALID
+			           ? (fprintf(stderr, "maang: %s\n", e.msg), EXIT_USAGE)
+			           : fail_db(&e);
 		printf("%s is now %s\n", argv[2], argv[3]);
 		return 0;
 	}
@@ -462,7 +464,7 @@ static int cmd_import(int argc, char **argv)
 		return 1;
 	}
 	int csv = format ? !strcmp(format, "csv")
-			 : (strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".csv"));
+	                 : (strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".csv"));
 	int rc = with_user_db(argc, argv, &db, &a);
 	if (!rc) {
 		json_t *report;
@@ -514,7 +516,8 @@ static int cmd_export(int argc, char **argv)
 	}
 	if (!rc) {
 		FILE *f = output ? fopen(output, "wb") : stdout;
-		if (!f || fwrite(data, 1, len, f) != len || (f == stdout && fputc('\n', f) == EOF)) {
+		if (!f || fwrite(data, 1, len, f) != len ||
+		    (f == stdout && fputc('\n', f) == EOF)) {
 			fprintf(stderr, "maang: cannot write '%s'\n", output ? output : "stdout");
 			rc = 1;
 		}

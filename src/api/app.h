@@ -32,7 +32,7 @@ extern const int api_nroutes;
 int api_begin(struct http_req *r);
 void api_end(struct http_req *r);
 int api_authenticate(void *app, struct http_req *r, const char *token, struct http_user *user,
-		     struct err *e);
+                     struct err *e);
 
 /* The audit context of a request. */
 struct audit_ctx api_audit_ctx(struct http_req *r);

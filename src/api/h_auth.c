@@ -10,7 +10,8 @@
 
 int h_health(struct http_req *r)
 {
-	return http_reply(r, 200, json_pack("{s:s, s:s}", "status", "ok", "version", MAANG_VERSION));
+	return http_reply(r, 200,
+	                  json_pack("{s:s, s:s}", "status", "ok", "version", MAANG_VERSION));
 }
 
 int h_ready(struct http_req *r)
@@ -19,23 +20,23 @@ int h_ready(struct http_req *r)
 	struct err e;
 	if (db_scalar(r->db, &e, &one, "SELECT 1", "") || one != 1)
 		return err_set(&r->err, ERR_UNAVAILABLE, "database_unavailable",
-			       "database is not answering: %s", e.msg);
+		               "database is not answering: %s", e.msg);
 	return http_reply(r, 200,
-			  json_pack("{s:s, s:{s:s, s:s}, s:i}", "status", "ready", "checks",
-				    "database", "ok", "cache", "ok", "problems",
-				    APP(r)->catalog->nproblems));
+	                  json_pack("{s:s, s:{s:s, s:s}, s:i}", "status", "ready", "checks",
+	                            "database", "ok", "cache", "ok", "problems",
+	                            APP(r)->catalog->nproblems));
 }
 
 static json_t *user_json(const struct http_user *u)
 {
 	return json_pack("{s:s, s:s, s:s, s:s}", "id", u->id, "email", u->email, "name", u->name,
-			 "role", u->role);
+	                 "role", u->role);
 }
 
 static json_t *account_brief(const struct account *a)
 {
 	return json_pack("{s:s, s:s, s:s, s:s}", "id", a->id, "email", a->email, "name", a->name,
-			 "role", a->role);
+	                 "role", a->role);
 }
 
 static int token_answer(struct http_req *r, int status, const struct account *a)
@@ -47,16 +48,16 @@ static int token_answer(struct http_req *r, int status, const struct account *a)
 	char exp[21];
 	time_format_iso8601(time_now() + APP(r)->keys.ttl_seconds, exp);
 	return http_reply(r, status,
-			  json_pack("{s:s, s:s, s:s, s:o}", "token", token, "token_type", "Bearer",
-				    "expires_at", exp, "user", account_brief(a)));
+	                  json_pack("{s:s, s:s, s:s, s:o}", "token", token, "token_type", "Bearer",
+	                            "expires_at", exp, "user", account_brief(a)));
 }
 
 int h_register(struct http_req *r)
 {
 	static const struct json_field fields[] = {
-		{"email", JF_STRING, 1, 1024},
-		{"password", JF_STRING, 1, 1024},
-		{"name", JF_STRING, 0, 1024},
+	    {"email", JF_STRING, 1, 1024},
+	    {"password", JF_STRING, 1, 1024},
+	    {"name", JF_STRING, 0, 1024},
 	};
 	struct account a;
 	int rc = json_check_fields(r->json, fields, ARRAY_LEN(fields), &r->err);
@@ -64,8 +65,8 @@ int h_register(struct http_req *r)
 		return rc;
 	struct audit_ctx ctx = api_audit_ctx(r);
 	if ((rc = accounts_register(r->db, &ctx, json_str(r->json, "email"),
-				    json_str(r->json, "password"), json_str(r->json, "name"), "user",
-				    &a, &r->err)))
+	                            json_str(r->json, "password"), json_str(r->json, "name"),
+	                            "user", &a, &r->err)))
 		return rc;
 	return token_answer(r, 201, &a);
 }
@@ -73,8 +74,8 @@ int h_register(struct http_req *r)
 int h_login(struct http_req *r)
 {
 	static const struct json_field fields[] = {
-		{"email", JF_STRING, 1, 1024},
-		{"password", JF_STRING, 1, 1024},
+	    {"email", JF_STRING, 1, 1024},
+	    {"password", JF_STRING, 1, 1024},
 	};
 	struct account a;
 	char email_key[300], ip_key[80];
@@ -82,10 +83,12 @@ int h_login(struct http_req *r)
 	if (rc)
 		return rc;
 	struct app *app = APP(r);
-	snprintf(email_key, sizeof(email_key), "e:%s", json_str(r->json, "email"));
-	for (char *p = email_key; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
+	/* Throttle the normalised email: spaces or case must not make a new key. */
+	char norm[ACCOUNT_EMAIL_MAX + 1];
+	struct err ignore;
+	if (accounts_normalize_email(json_str(r->json, "email"), norm, &ignore))
+		str_copy(norm, sizeof(norm), "(invalid)");
+	snprintf(email_key, sizeof(email_key), "e:%s", norm);
 	snprintf(ip_key, sizeof(ip_key), "i:%s", r->ip);
 	int64_t now = time_now();
 	int wait = throttle_check(app->throttle, email_key, 0, now);
@@ -95,11 +98,11 @@ int h_login(struct http_req *r)
 	if (wait > 0) {
 		r->retry_after = wait;
 		return err_set(&r->err, ERR_THROTTLED, "too_many_attempts",
-			       "too many failed logins; try again in %d seconds", wait);
+		               "too many failed logins; try again in %d seconds", wait);
 	}
 	struct audit_ctx ctx = api_audit_ctx(r);
 	rc = accounts_login(r->db, &ctx, json_str(r->json, "email"), json_str(r->json, "password"),
-			    &a, &r->err);
+	                    &a, &r->err);
 	if (rc == ERR_UNAUTH) {
 		throttle_fail(app->throttle, email_key, now);
 		throttle_fail(app->throttle, ip_key, now);
@@ -139,7 +142,7 @@ int h_tokens_create(struct http_req *r)
 		return rc;
 	struct audit_ctx ctx = api_audit_ctx(r);
 	if ((rc = api_tokens_create(r->db, &ctx, r->user.id, json_str(r->json, "name"), &out,
-				    &r->err)))
+	                            &r->err)))
 		return rc;
 	return http_reply(r, 201, out);
 }

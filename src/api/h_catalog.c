@@ -34,7 +34,7 @@ static int query_str(struct http_req *r, const char *name, const char **out)
 		v = NULL;
 	if (v && (strlen(v) > QUERY_MAX || !utf8_valid(v, strlen(v))))
 		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
-			       "'%s' must be valid UTF-8 of at most %d bytes", name, QUERY_MAX);
+		               "'%s' must be valid UTF-8 of at most %d bytes", name, QUERY_MAX);
 	*out = v;
 	return 0;
 }
@@ -73,20 +73,21 @@ int h_problems(struct http_req *r)
 		return rc;
 	if (topic && !catalog_topic_by_slug(c, topic))
 		return err_set(&r->err, ERR_INVALID, "invalid_parameter", "unknown topic '%s'",
-			       topic);
+		               topic);
 	if (difficulty && strcmp(difficulty, "easy") && strcmp(difficulty, "medium") &&
 	    strcmp(difficulty, "hard"))
 		return err_set(&r->err, ERR_INVALID, "invalid_parameter",
-			       "difficulty must be easy, medium or hard");
+		               "difficulty must be easy, medium or hard");
 	if (company && !catalog_has_company(c, company))
 		return err_set(&r->err, ERR_INVALID, "invalid_parameter", "unknown company '%s'",
-			       company);
+		               company);
 	if (list && !catalog_has_list(c, list))
-		return err_set(&r->err, ERR_INVALID, "invalid_parameter", "unknown list '%s'", list);
+		return err_set(&r->err, ERR_INVALID, "invalid_parameter", "unknown list '%s'",
+		               list);
 	if (status && strcmp(status, "todo") && strcmp(status, "attempted") &&
 	    strcmp(status, "solved"))
 		return err_set(&r->err, ERR_INVALID, "invalid_parameter",
-			       "status must be todo, attempted or solved");
+		               "status must be todo, attempted or solved");
 	if (q)
 		str_to_i64(q, 1, 100000, &qnum);
 	int64_t mid = max_id(c);
@@ -116,9 +117,9 @@ int h_problems(struct http_req *r)
 	}
 	free(hits);
 	free(st);
-	return http_reply(r, 200, json_pack("{s:o, s:i, s:I, s:I}", "items", items, "total", n,
-					    "limit", (json_int_t)limit, "offset",
-					    (json_int_t)offset));
+	return http_reply(r, 200,
+	                  json_pack("{s:o, s:i, s:I, s:I}", "items", items, "total", n, "limit",
+	                            (json_int_t)limit, "offset", (json_int_t)offset));
 }
 
 int h_problem(struct http_req *r)
@@ -129,10 +130,10 @@ int h_problem(struct http_req *r)
 	int rc;
 	if (!p)
 		return err_set(&r->err, ERR_NOT_FOUND, "not_found", "unknown problem '%.100s'",
-			       r->params[0]);
+		               r->params[0]);
 	if ((rc = practice_problem_progress(r->db, r->user.id, p->id, &progress, &r->err)) ||
 	    (rc = practice_list_attempts(r->db, c, r->user.id, p->slug, 0, LIST_LIMIT_MAX, 0,
-					 &attempts, &r->err))) {
+	                                 &attempts, &r->err))) {
 		json_decref(progress);
 		return rc;
 	}
@@ -140,7 +141,7 @@ int h_problem(struct http_req *r)
 	json_t *freq = json_array();
 	for (int i = 0; i < p->ncompanies; i++)
 		json_array_append_new(freq, json_pack("{s:s, s:i}", "company", p->companies[i].slug,
-						      "frequency", p->companies[i].frequency));
+		                                      "frequency", p->companies[i].frequency));
 	json_object_set_new(o, "company_frequency", freq);
 	json_object_set_new(o, "status", json_incref(json_object_get(progress, "status")));
 	json_object_set_new(o, "progress", progress);
@@ -155,8 +156,8 @@ static json_t *topic_json(const struct catalog_topic *t)
 	for (int k = 0; k < t->nprereq; k++)
 		json_array_append_new(pre, json_string(t->prerequisites[k]));
 	return json_pack("{s:s, s:s, s:s, s:o, s:i}", "slug", t->slug, "name", t->name,
-			 "description", t->description, "prerequisites", pre, "problem_count",
-			 t->problem_count);
+	                 "description", t->description, "prerequisites", pre, "problem_count",
+	                 t->problem_count);
 }
 
 int h_topics(struct http_req *r)
@@ -174,7 +175,7 @@ int h_topic(struct http_req *r)
 	const struct catalog_topic *t = catalog_topic_by_slug(c, r->params[0]);
 	if (!t)
 		return err_set(&r->err, ERR_NOT_FOUND, "not_found", "unknown topic '%.100s'",
-			       r->params[0]);
+		               r->params[0]);
 	int64_t mid = max_id(c);
 	unsigned char *st = xcalloc((size_t)mid + 1, 1);
 	int rc = practice_statuses(r->db, r->user.id, st, mid, &r->err);
@@ -191,9 +192,9 @@ int h_topic(struct http_req *r)
 		solved += st[p->id] == 2;
 		attempted += st[p->id] == 1;
 		json_array_append_new(problems,
-				      json_pack("{s:s, s:s, s:s, s:s}", "slug", p->slug, "title",
-						p->title, "difficulty", p->difficulty, "status",
-						status_name(st[p->id])));
+		                      json_pack("{s:s, s:s, s:s, s:s}", "slug", p->slug, "title",
+		                                p->title, "difficulty", p->difficulty, "status",
+		                                status_name(st[p->id])));
 	}
 	for (int i = 0; i < c->ntopics; i++)
 		for (int k = 0; k < c->topics[i].nprereq; k++)
@@ -212,7 +213,7 @@ static int named_list(struct http_req *r, const struct catalog_named *v, int n, 
 	json_t *items = json_array();
 	for (int i = 0; i < n; i++) {
 		json_t *o = json_pack("{s:s, s:s, s:i}", "slug", v[i].slug, "name", v[i].name,
-				      "problem_count", v[i].problem_count);
+		                      "problem_count", v[i].problem_count);
 		if (with_desc)
 			json_object_set_new(o, "description", json_string(v[i].description));
 		json_array_append_new(items, o);
@@ -245,8 +246,9 @@ static int filtered(struct http_req *r, json_t *all, const char *param, const ch
 		if (!want || strcmp(json_str(o, field), want) == 0)
 			json_array_append(items, o);
 	}
-	return http_reply(r, 200, json_pack("{s:o, s:I}", "items", items, "total",
-					    (json_int_t)json_array_size(items)));
+	return http_reply(
+	    r, 200,
+	    json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)json_array_size(items)));
 }
 
 int h_design_topics(struct http_req *r)

@@ -20,10 +20,10 @@ int h_attempt_create(struct http_req *r)
 		return rc;
 	struct audit_ctx ctx = api_audit_ctx(r);
 	if ((rc = practice_log_attempt(r->db, APP(r)->catalog, &ctx, r->user.id, &in, &out,
-				       &r->err)))
+	                               &r->err)))
 		return rc;
-	r->location = xasprintf("/api/v1/attempts/%s",
-				json_str(json_object_get(out, "attempt"), "id"));
+	r->location =
+	    xasprintf("/api/v1/attempts/%s", json_str(json_object_get(out, "attempt"), "id"));
 	return http_reply(r, 201, out);
 }
 
@@ -38,12 +38,12 @@ int h_attempts(struct http_req *r)
 		return rc;
 	if (problem && (!*problem || strlen(problem) > 200))
 		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
-			       "'problem' must be a problem slug");
+		               "'problem' must be a problem slug");
 	if (since_s && *since_s && time_parse_iso8601(since_s, &since))
 		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
-			       "'since' must be an ISO 8601 date or time");
+		               "'since' must be an ISO 8601 date or time");
 	if ((rc = practice_list_attempts(r->db, APP(r)->catalog, r->user.id, problem, since, limit,
-					 offset, &out, &r->err)))
+	                                 offset, &out, &r->err)))
 		return rc;
 	json_object_set_new(out, "limit", json_integer(limit));
 	json_object_set_new(out, "offset", json_integer(offset));
@@ -53,8 +53,8 @@ int h_attempts(struct http_req *r)
 int h_attempt(struct http_req *r)
 {
 	json_t *o;
-	int rc = practice_get_attempt(r->db, APP(r)->catalog, r->user.id, r->params[0], &o,
-				      &r->err);
+	int rc =
+	    practice_get_attempt(r->db, APP(r)->catalog, r->user.id, r->params[0], &o, &r->err);
 	if (rc)
 		return rc;
 	return http_reply(r, 200, json_pack("{s:o}", "attempt", o));
@@ -81,7 +81,7 @@ int h_progress(struct http_req *r)
 	size_t len;
 	json_t *out;
 	snprintf(key, sizeof(key), "progress:%s:%llu", r->user.id,
-		 (unsigned long long)cache_user_version(cache, r->user.id));
+	         (unsigned long long)cache_user_version(cache, r->user.id));
 	if (cache_get(cache, key, &val, &len)) {
 		char *zone = strchr(val, '|'), *body = zone ? strchr(zone + 1, '|') : NULL;
 		int64_t day;
@@ -140,13 +140,13 @@ int h_export(struct http_req *r)
 		char *csv;
 		size_t len;
 		if ((rc = practice_export_csv(r->db, APP(r)->catalog, r->user.id, &csv, &len,
-					      &r->err)))
+		                              &r->err)))
 			return rc;
 		return http_reply_raw(r, 200, "text/csv; charset=utf-8", csv, len);
 	}
 	if (format && strcmp(format, "json"))
 		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
-			       "format must be json or csv");
+		               "format must be json or csv");
 	json_t *out;
 	if ((rc = practice_export(r->db, APP(r)->catalog, r->user.id, &out, &r->err)))
 		return rc;
@@ -157,13 +157,14 @@ int h_import(struct http_req *r)
 {
 	const char *type = http_header(r, "Content-Type");
 	const char *format = http_query(r, "format");
-	int csv = (type && strncasecmp(type, "text/csv", 8) == 0) || (format && !strcmp(format, "csv"));
+	int csv =
+	    (type && strncasecmp(type, "text/csv", 8) == 0) || (format && !strcmp(format, "csv"));
 	json_t *report;
 	if (r->body.len == 0)
 		return err_set(&r->err, ERR_BAD_REQUEST, "empty_body", "request body is empty");
 	struct audit_ctx ctx = api_audit_ctx(r);
 	int rc = practice_import(r->db, APP(r)->catalog, &ctx, r->user.id, r->body.data,
-				 r->body.len, csv, &report, &r->err);
+	                         r->body.len, csv, &report, &r->err);
 	if (rc)
 		return rc;
 	return http_reply(r, 200, report);

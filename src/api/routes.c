@@ -13,33 +13,33 @@
 #define RAW   ROUTE_RAW
 
 const struct http_route api_routes[] = {
-	{"GET", "/health", 0, h_health},
-	{"GET", "/ready", 0, h_ready},
-	{"POST", "/api/v1/auth/register", WRITE | JSON, h_register},
-	{"POST", "/api/v1/auth/login", WRITE | JSON, h_login},
-	{"GET", "/api/v1/auth/me", AUTH, h_me},
-	{"POST", "/api/v1/auth/logout", AUTH | WRITE, h_logout},
-	{"POST", "/api/v1/tokens", AUTH | WRITE | JSON, h_tokens_create},
-	{"GET", "/api/v1/tokens", AUTH, h_tokens_list},
-	{"DELETE", "/api/v1/tokens/{id}", AUTH | WRITE, h_tokens_delete},
-	{"GET", "/api/v1/problems", AUTH, h_problems},
-	{"GET", "/api/v1/problems/{slug}", AUTH, h_problem},
-	{"GET", "/api/v1/topics", AUTH, h_topics},
-	{"GET", "/api/v1/topics/{slug}", AUTH, h_topic},
-	{"GET", "/api/v1/companies", AUTH, h_companies},
-	{"GET", "/api/v1/lists", AUTH, h_lists},
-	{"GET", "/api/v1/design-topics", AUTH, h_design_topics},
-	{"GET", "/api/v1/behavioral-questions", AUTH, h_behavioral},
-	{"POST", "/api/v1/attempts", AUTH | WRITE | JSON, h_attempt_create},
-	{"GET", "/api/v1/attempts", AUTH, h_attempts},
-	{"GET", "/api/v1/attempts/{id}", AUTH, h_attempt},
-	{"DELETE", "/api/v1/attempts/{id}", AUTH | WRITE, h_attempt_delete},
-	{"GET", "/api/v1/progress", AUTH, h_progress},
-	{"GET", "/api/v1/profile", AUTH, h_profile_get},
-	{"PUT", "/api/v1/profile", AUTH | WRITE | JSON, h_profile_put},
-	{"GET", "/api/v1/export", AUTH, h_export},
-	{"POST", "/api/v1/import", AUTH | WRITE | RAW, h_import},
-	{"GET", "/api/v1/admin/users", ADMIN, h_admin_users},
+    {"GET", "/health", 0, h_health},
+    {"GET", "/ready", 0, h_ready},
+    {"POST", "/api/v1/auth/register", WRITE | JSON, h_register},
+    {"POST", "/api/v1/auth/login", WRITE | JSON, h_login},
+    {"GET", "/api/v1/auth/me", AUTH, h_me},
+    {"POST", "/api/v1/auth/logout", AUTH | WRITE, h_logout},
+    {"POST", "/api/v1/tokens", AUTH | WRITE | JSON, h_tokens_create},
+    {"GET", "/api/v1/tokens", AUTH, h_tokens_list},
+    {"DELETE", "/api/v1/tokens/{id}", AUTH | WRITE, h_tokens_delete},
+    {"GET", "/api/v1/problems", AUTH, h_problems},
+    {"GET", "/api/v1/problems/{slug}", AUTH, h_problem},
+    {"GET", "/api/v1/topics", AUTH, h_topics},
+    {"GET", "/api/v1/topics/{slug}", AUTH, h_topic},
+    {"GET", "/api/v1/companies", AUTH, h_companies},
+    {"GET", "/api/v1/lists", AUTH, h_lists},
+    {"GET", "/api/v1/design-topics", AUTH, h_design_topics},
+    {"GET", "/api/v1/behavioral-questions", AUTH, h_behavioral},
+    {"POST", "/api/v1/attempts", AUTH | WRITE | JSON, h_attempt_create},
+    {"GET", "/api/v1/attempts", AUTH, h_attempts},
+    {"GET", "/api/v1/attempts/{id}", AUTH, h_attempt},
+    {"DELETE", "/api/v1/attempts/{id}", AUTH | WRITE, h_attempt_delete},
+    {"GET", "/api/v1/progress", AUTH, h_progress},
+    {"GET", "/api/v1/profile", AUTH, h_profile_get},
+    {"PUT", "/api/v1/profile", AUTH | WRITE | JSON, h_profile_put},
+    {"GET", "/api/v1/export", AUTH, h_export},
+    {"POST", "/api/v1/import", AUTH | WRITE | RAW, h_import},
+    {"GET", "/api/v1/admin/users", ADMIN, h_admin_users},
 };
 
 const int api_nroutes = (int)ARRAY_LEN(api_routes);
@@ -65,7 +65,7 @@ void api_end(struct http_req *r)
 }
 
 int api_authenticate(void *app, struct http_req *r, const char *token, struct http_user *user,
-		     struct err *e)
+                     struct err *e)
 {
 	struct app *a = app;
 	struct identity id;

@@ -21,7 +21,7 @@ struct audit_ctx {
  * Writes one activity_log row. DETAIL (may be NULL) is borrowed. Returns 0
  * or the database error.
  */
-int audit_log(struct db *db, const struct audit_ctx *ctx, const char *action,
-	      const char *entity, const char *entity_id, json_t *detail, struct err *e);
+int audit_log(struct db *db, const struct audit_ctx *ctx, const char *action, const char *entity,
+              const char *entity_id, json_t *detail, struct err *e);
 
 #endif

@@ -23,18 +23,18 @@ int accounts_normalize_email(const char *email, char out[ACCOUNT_EMAIL_MAX + 1],
 		n--;
 	if (n == 0 || n > ACCOUNT_EMAIL_MAX)
 		return err_set(e, ERR_INVALID, "invalid_email", "email must be 1 to %d characters",
-			       ACCOUNT_EMAIL_MAX);
+		               ACCOUNT_EMAIL_MAX);
 	int at = -1;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)email[i];
 		if (c <= ' ' || c == 0x7f || c == '"' || c == '<' || c == '>' || c == ',' ||
 		    c == ';' || c == '\\')
 			return err_set(e, ERR_INVALID, "invalid_email",
-				       "email contains a character that is not allowed");
+			               "email contains a character that is not allowed");
 		if (c == '@') {
 			if (at >= 0)
 				return err_set(e, ERR_INVALID, "invalid_email",
-					       "email must contain exactly one '@'");
+				               "email must contain exactly one '@'");
 			at = (int)i;
 		}
 		out[i] = (char)tolower(c);
@@ -44,19 +44,28 @@ int accounts_normalize_email(const char *email, char out[ACCOUNT_EMAIL_MAX + 1],
 	if (at <= 0 || !domain || !*domain || !strchr(domain, '.') || domain[0] == '.' ||
 	    out[n - 1] == '.' || strstr(domain, ".."))
 		return err_set(e, ERR_INVALID, "invalid_email", "'%s' is not a valid email address",
-			       out);
+		               out);
 	return 0;
+}
+
+/* Characters (code points) in valid UTF-8 S. */
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
 }
 
 int accounts_check_password(const char *password, struct err *e)
 {
 	size_t n = password ? strlen(password) : 0;
-	if (n < PASSWORD_MIN_LEN)
+	if (!password || utf8_chars(password) < PASSWORD_MIN_LEN)
 		return err_set(e, ERR_INVALID, "weak_password",
-			       "password must be at least %d characters", PASSWORD_MIN_LEN);
+		               "password must be at least %d characters", PASSWORD_MIN_LEN);
 	if (n > PASSWORD_MAX_LEN)
 		return err_set(e, ERR_INVALID, "invalid_password",
-			       "password must be at most %d bytes", PASSWORD_MAX_LEN);
+		               "password must be at most %d bytes", PASSWORD_MAX_LEN);
 	return 0;
 }
 
@@ -65,11 +74,11 @@ static int check_name(const char *name, struct err *e)
 	size_t n = strlen(name);
 	if (n == 0 || n > ACCOUNT_NAME_MAX * 4)
 		return err_set(e, ERR_INVALID, "invalid_name", "name must be 1 to %d characters",
-			       ACCOUNT_NAME_MAX);
+		               ACCOUNT_NAME_MAX);
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
 			return err_set(e, ERR_INVALID, "invalid_name",
-				       "name must not contain control characters");
+			               "name must not contain control characters");
 	return 0;
 }
 
@@ -85,8 +94,8 @@ static void fill_account(struct db_stmt *st, struct account *a)
 #define USER_COLS "id, email, name, role, created_at"
 
 int accounts_register(struct db *db, const struct audit_ctx *ctx, const char *email,
-		      const char *password, const char *name, const char *role,
-		      struct account *out, struct err *e)
+                      const char *password, const char *name, const char *role, struct account *out,
+                      struct err *e)
 {
 	struct account a;
 	char hash[PASSWORD_HASH_LEN];
@@ -111,6 +120,14 @@ int accounts_register(struct db *db, const struct audit_ctx *ctx, const char *em
 	if (strcmp(role, "user") && strcmp(role, "admin"))
 		return err_set(e, ERR_INVALID, "invalid_role", "role must be user or admin");
 	str_copy(a.role, sizeof(a.role), role);
+	/* A taken email is answered before the slow hash; the unique index still decides. */
+	int64_t taken;
+	if ((rc = db_scalar(db, e, &taken, "SELECT count(*) FROM users WHERE email = ?", "t",
+	                    a.email)))
+		return rc;
+	if (taken)
+		return err_set(e, ERR_CONFLICT, "email_taken",
+		               "an account with '%s' already exists", a.email);
 	/* Hash outside the transaction: it is slow and needs no lock. */
 	if (password_hash(password, hash))
 		return err_set(e, ERR_INTERNAL, "internal", "cannot hash the password");
@@ -119,19 +136,19 @@ int accounts_register(struct db *db, const struct audit_ctx *ctx, const char *em
 	if ((rc = db_begin(db, e)))
 		return rc;
 	rc = db_run(db, e, NULL,
-		    "INSERT INTO users (id, email, name, password_hash, role, created_at, "
-		    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		    "tttttii", a.id, a.email, a.name, hash, a.role, a.created_at, a.created_at);
+	            "INSERT INTO users (id, email, name, password_hash, role, created_at, "
+	            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	            "tttttii", a.id, a.email, a.name, hash, a.role, a.created_at, a.created_at);
 	if (rc == ERR_CONFLICT) {
 		err_set(e, ERR_CONFLICT, "email_taken", "an account with '%s' already exists",
-			a.email);
+		        a.email);
 		goto fail;
 	}
 	if (rc)
 		goto fail;
 	if ((rc = db_run(db, e, NULL,
-			 "INSERT INTO user_profiles (user_id, updated_at) VALUES (?, ?)", "ti",
-			 a.id, a.created_at)))
+	                 "INSERT INTO user_profiles (user_id, updated_at) VALUES (?, ?)", "ti",
+	                 a.id, a.created_at)))
 		goto fail;
 	struct audit_ctx c = ctx ? *ctx : (struct audit_ctx){0};
 	c.user_id = a.id;
@@ -148,7 +165,7 @@ fail:
 }
 
 int accounts_login(struct db *db, const struct audit_ctx *ctx, const char *email,
-		   const char *password, struct account *out, struct err *e)
+                   const char *password, struct account *out, struct err *e)
 {
 	char norm[ACCOUNT_EMAIL_MAX + 1];
 	struct db_stmt *st;
@@ -159,8 +176,8 @@ int accounts_login(struct db *db, const struct audit_ctx *ctx, const char *email
 	    accounts_normalize_email(email, norm, e))
 		return err_set(e, ERR_UNAUTH, "invalid_credentials", "wrong email or password");
 	if ((rc = db_query(db, &st, e,
-			   "SELECT " USER_COLS ", password_hash FROM users WHERE email = ?", "t",
-			   norm)))
+	                   "SELECT " USER_COLS ", password_hash FROM users WHERE email = ?", "t",
+	                   norm)))
 		return rc;
 	rc = db_step(st, e);
 	if (rc == DB_ROW) {
@@ -187,7 +204,7 @@ int accounts_login(struct db *db, const struct audit_ctx *ctx, const char *email
 }
 
 static int get_one(struct db *db, const char *sql, const char *arg, struct account *out,
-		   struct err *e)
+                   struct err *e)
 {
 	struct db_stmt *st;
 	int rc = db_query(db, &st, e, sql, "t", arg);
@@ -219,19 +236,19 @@ int accounts_get_by_email(struct db *db, const char *email, struct account *out,
 }
 
 int accounts_set_role(struct db *db, const struct audit_ctx *ctx, const char *email,
-		      const char *role, struct err *e)
+                      const char *role, struct err *e)
 {
 	struct account a;
 	int rc;
 	if (strcmp(role, "user") && strcmp(role, "admin"))
-		return err_set(e, ERR_INVALID, "invalid_role", "role must be user or admin, not '%.32s'",
-			       role);
+		return err_set(e, ERR_INVALID, "invalid_role",
+		               "role must be user or admin, not '%.32s'", role);
 	if ((rc = accounts_get_by_email(db, email, &a, e)))
 		return rc;
 	if ((rc = db_begin(db, e)))
 		return rc;
 	if ((rc = db_run(db, e, NULL, "UPDATE users SET role = ?, updated_at = ? WHERE id = ?",
-			 "tit", role, time_now(), a.id)))
+	                 "tit", role, time_now(), a.id)))
 		goto fail;
 	json_t *detail = json_pack("{s:s, s:s}", "from", a.role, "to", role);
 	rc = audit_log(db, ctx, "user.set_role", "user", a.id, detail, e);
@@ -249,7 +266,7 @@ json_t *account_json(const struct account *a)
 	char ts[21];
 	time_format_iso8601(a->created_at, ts);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", a->id, "email", a->email, "name",
-			 a->name, "role", a->role, "created_at", ts);
+	                 a->name, "role", a->role, "created_at", ts);
 }
 
 int accounts_list(struct db *db, int64_t limit, int64_t offset, json_t **out, struct err *e)
@@ -258,9 +275,9 @@ int accounts_list(struct db *db, int64_t limit, int64_t offset, json_t **out, st
 	struct db_stmt *st;
 	int rc = db_scalar(db, e, &total, "SELECT count(*) FROM users", "");
 	if (rc || (rc = db_query(db, &st, e,
-				 "SELECT " USER_COLS " FROM users ORDER BY created_at, email "
-				 "LIMIT ? OFFSET ?",
-				 "ii", limit, offset)))
+	                         "SELECT " USER_COLS " FROM users ORDER BY created_at, email "
+	                         "LIMIT ? OFFSET ?",
+	                         "ii", limit, offset)))
 		return rc;
 	json_t *items = json_array();
 	while ((rc = db_step(st, e)) == DB_ROW) {
@@ -277,8 +294,8 @@ int accounts_list(struct db *db, int64_t limit, int64_t offset, json_t **out, st
 	return 0;
 }
 
-int tokens_issue_access(const struct token_keys *k, const char *user_id, char *out,
-			size_t size, struct err *e)
+int tokens_issue_access(const struct token_keys *k, const char *user_id, char *out, size_t size,
+                        struct err *e)
 {
 	struct jwt_claims c;
 	memset(&c, 0, sizeof(c));
@@ -298,7 +315,7 @@ static void sha256_hex(const char *s, char out[65])
 }
 
 int tokens_authenticate(struct db *db, const struct token_keys *k, const char *token,
-			struct identity *out, struct err *e)
+                        struct identity *out, struct err *e)
 {
 	struct db_stmt *st;
 	int rc;
@@ -309,10 +326,10 @@ int tokens_authenticate(struct db *db, const struct token_keys *k, const char *t
 			return err_set(e, ERR_UNAUTH, "invalid_token", "invalid token");
 		sha256_hex(token, hash);
 		if ((rc = db_query(db, &st, e,
-				   "SELECT u.id, u.email, u.name, u.role, u.created_at, t.id "
-				   "FROM api_tokens t JOIN users u ON u.id = t.user_id "
-				   "WHERE t.token_hash = ?",
-				   "t", hash)))
+		                   "SELECT u.id, u.email, u.name, u.role, u.created_at, t.id "
+		                   "FROM api_tokens t JOIN users u ON u.id = t.user_id "
+		                   "WHERE t.token_hash = ?",
+		                   "t", hash)))
 			return rc;
 		rc = db_step(st, e);
 		if (rc == DB_ROW) {
@@ -323,7 +340,8 @@ int tokens_authenticate(struct db *db, const struct token_keys *k, const char *t
 		if (rc < 0)
 			return rc;
 		if (rc == DB_DONE)
-			return err_set(e, ERR_UNAUTH, "invalid_token", "unknown or deleted API token");
+			return err_set(e, ERR_UNAUTH, "invalid_token",
+			               "unknown or deleted API token");
 		/* Recording last use is best effort: it must not fail the request. */
 		struct err ignore;
 		db_run(db, &ignore, NULL,
@@ -337,7 +355,7 @@ int tokens_authenticate(struct db *db, const struct token_keys *k, const char *t
 		return rc;
 	int64_t revoked;
 	if ((rc = db_scalar(db, e, &revoked, "SELECT count(*) FROM revoked_tokens WHERE jti = ?",
-			    "t", c.jti)))
+	                    "t", c.jti)))
 		return rc;
 	if (revoked)
 		return err_set(e, ERR_UNAUTH, "token_revoked", "this token has been revoked");
@@ -352,7 +370,7 @@ int tokens_authenticate(struct db *db, const struct token_keys *k, const char *t
 }
 
 int tokens_revoke(struct db *db, const struct audit_ctx *ctx, const struct identity *id,
-		  struct err *e)
+                  struct err *e)
 {
 	int rc;
 	if ((rc = db_begin(db, e)))
@@ -361,17 +379,17 @@ int tokens_revoke(struct db *db, const struct audit_ctx *ctx, const struct ident
 		rc = db_run(db, e, NULL, "DELETE FROM api_tokens WHERE id = ?", "t", id->token_id);
 	else
 		rc = db_run(db, e, NULL,
-			    "INSERT INTO revoked_tokens (jti, user_id, expires_at, revoked_at) "
-			    "VALUES (?, ?, ?, ?) ON CONFLICT (jti) DO NOTHING",
-			    "ttii", id->jti, id->acct.id, id->exp, time_now());
+		            "INSERT INTO revoked_tokens (jti, user_id, expires_at, revoked_at) "
+		            "VALUES (?, ?, ?, ?) ON CONFLICT (jti) DO NOTHING",
+		            "ttii", id->jti, id->acct.id, id->exp, time_now());
 	if (rc)
 		goto fail;
 	/* Revocations of expired tokens are no longer needed. */
 	if ((rc = db_run(db, e, NULL, "DELETE FROM revoked_tokens WHERE expires_at < ?", "i",
-			 time_now() - 60)))
+	                 time_now() - 60)))
 		goto fail;
 	if ((rc = audit_log(db, ctx, "user.logout", id->token_id[0] ? "api_token" : "session",
-			    id->token_id[0] ? id->token_id : id->jti, NULL, e)) ||
+	                    id->token_id[0] ? id->token_id : id->jti, NULL, e)) ||
 	    (rc = db_commit(db, e)))
 		goto fail;
 	return 0;
@@ -381,7 +399,7 @@ fail:
 }
 
 int api_tokens_create(struct db *db, const struct audit_ctx *ctx, const char *user_id,
-		      const char *name, json_t **out, struct err *e)
+                      const char *name, json_t **out, struct err *e)
 {
 	unsigned char raw[32];
 	char token[64], hash[65], prefix[12], id[37], ts[21];
@@ -390,7 +408,7 @@ int api_tokens_create(struct db *db, const struct audit_ctx *ctx, const char *us
 	size_t n = name ? strlen(name) : 0;
 	if (n == 0 || n > API_TOKEN_NAME_MAX)
 		return err_set(e, ERR_INVALID, "invalid_field",
-			       "field 'name' must be 1 to %d characters", API_TOKEN_NAME_MAX);
+		               "field 'name' must be 1 to %d characters", API_TOKEN_NAME_MAX);
 	random_bytes(raw, sizeof(raw));
 	memcpy(token, API_TOKEN_PREFIX, 3);
 	b64url_encode(raw, sizeof(raw), token + 3, sizeof(token) - 3);
@@ -400,18 +418,18 @@ int api_tokens_create(struct db *db, const struct audit_ctx *ctx, const char *us
 	int64_t now = time_now();
 	if ((rc = db_begin(db, e)))
 		return rc;
-	if ((rc = db_scalar(db, e, &count, "SELECT count(*) FROM api_tokens WHERE user_id = ?",
-			    "t", user_id)))
+	if ((rc = db_scalar(db, e, &count, "SELECT count(*) FROM api_tokens WHERE user_id = ?", "t",
+	                    user_id)))
 		goto fail;
 	if (count >= API_TOKENS_PER_USER) {
 		rc = err_set(e, ERR_CONFLICT, "too_many_tokens",
-			     "a user may have at most %d API tokens", API_TOKENS_PER_USER);
+		             "a user may have at most %d API tokens", API_TOKENS_PER_USER);
 		goto fail;
 	}
 	if ((rc = db_run(db, e, NULL,
-			 "INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, "
-			 "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-			 "ttttti", id, user_id, name, hash, prefix, now)))
+	                 "INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, "
+	                 "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+	                 "ttttti", id, user_id, name, hash, prefix, now)))
 		goto fail;
 	json_t *detail = json_pack("{s:s}", "name", name);
 	rc = audit_log(db, ctx, "api_token.create", "api_token", id, detail, e);
@@ -420,7 +438,7 @@ int api_tokens_create(struct db *db, const struct audit_ctx *ctx, const char *us
 		goto fail;
 	time_format_iso8601(now, ts);
 	*out = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "name", name, "token", token,
-			 "prefix", prefix, "created_at", ts);
+	                 "prefix", prefix, "created_at", ts);
 	return 0;
 fail:
 	db_rollback(db);
@@ -431,9 +449,9 @@ int api_tokens_list(struct db *db, const char *user_id, json_t **out, struct err
 {
 	struct db_stmt *st;
 	int rc = db_query(db, &st, e,
-			  "SELECT id, name, prefix, created_at, last_used_at FROM api_tokens "
-			  "WHERE user_id = ? ORDER BY created_at, id",
-			  "t", user_id);
+	                  "SELECT id, name, prefix, created_at, last_used_at FROM api_tokens "
+	                  "WHERE user_id = ? ORDER BY created_at, id",
+	                  "t", user_id);
 	if (rc)
 		return rc;
 	json_t *items = json_array();
@@ -443,30 +461,29 @@ int api_tokens_list(struct db *db, const char *user_id, json_t **out, struct err
 		if (!db_col_is_null(st, 4))
 			time_format_iso8601(db_col_int(st, 4), used);
 		json_array_append_new(
-			items, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", db_col_text(st, 0),
-					 "name", db_col_text(st, 1), "prefix", db_col_text(st, 2),
-					 "created_at", created, "last_used_at",
-					 db_col_is_null(st, 4) ? json_null() : json_string(used)));
+		    items, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", db_col_text(st, 0), "name",
+		                     db_col_text(st, 1), "prefix", db_col_text(st, 2), "created_at",
+		                     created, "last_used_at",
+		                     db_col_is_null(st, 4) ? json_null() : json_string(used)));
 	}
 	db_finish(st);
 	if (rc < 0) {
 		json_decref(items);
 		return rc;
 	}
-	*out = json_pack("{s:o, s:I}", "items", items, "total",
-			 (json_int_t)json_array_size(items));
+	*out = json_pack("{s:o, s:I}", "items", items, "total", (json_int_t)json_array_size(items));
 	return 0;
 }
 
 int api_tokens_delete(struct db *db, const struct audit_ctx *ctx, const char *user_id,
-		      const char *id, struct err *e)
+                      const char *id, struct err *e)
 {
 	int64_t changes;
 	int rc;
 	if ((rc = db_begin(db, e)))
 		return rc;
 	if ((rc = db_run(db, e, &changes, "DELETE FROM api_tokens WHERE id = ? AND user_id = ?",
-			 "tt", id, user_id)))
+	                 "tt", id, user_id)))
 		goto fail;
 	if (changes == 0) {
 		rc = err_set(e, ERR_NOT_FOUND, "not_found", "no API token '%.40s'", id);

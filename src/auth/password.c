@@ -45,9 +45,9 @@ static void take(void)
 int password_hash(const char *password, char out[PASSWORD_HASH_LEN])
 {
 	take();
-	int rc = crypto_pwhash_str(out, password, strlen(password),
-				   crypto_pwhash_OPSLIMIT_INTERACTIVE,
-				   crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	int rc =
+	    crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                      crypto_pwhash_MEMLIMIT_INTERACTIVE);
 	sem_post(&slots);
 	return rc == 0 ? 0 : -1;
 }
@@ -69,5 +69,5 @@ void password_dummy_verify(const char *password)
 int password_needs_rehash(const char *hash)
 {
 	return crypto_pwhash_str_needs_rehash(hash, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-					      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0;
+	                                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0;
 }

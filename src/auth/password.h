@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-#define PASSWORD_MIN_LEN 8
-#define PASSWORD_MAX_LEN 256 /* bytes */
+#define PASSWORD_MIN_LEN  8   /* characters */
+#define PASSWORD_MAX_LEN  256 /* bytes */
 #define PASSWORD_HASH_LEN 128 /* crypto_pwhash_STRBYTES */
 
 /* Initialises libsodium and the semaphore (0 = one slot per core). 0 or -1. */

@@ -57,22 +57,39 @@ static uint64_t hash64(const char *s, uint64_t seed)
 	return h ^ (h >> 29);
 }
 
-/* Rebuilds the table without entries whose window ended (lock held). */
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Rebuilds the table without entries whose window ended (lock held). If
+ * that frees less than an eighth of the table, the oldest windows go too:
+ * memory stays bounded and the newest failures are the ones kept.
+ */
 static void sweep(struct throttle *t, int64_t now)
 {
 	struct entry *old = t->slots;
+	int64_t *starts = xmalloc(NSLOTS * sizeof(int64_t));
+	int n = 0;
+	for (int i = 0; i < NSLOTS; i++)
+		if (old[i].used && now - old[i].window_start < t->window)
+			starts[n++] = old[i].window_start;
+	int64_t cutoff = INT64_MIN; /* entries starting before this are dropped */
+	if (n > THROTTLE_MAX_KEYS - THROTTLE_MAX_KEYS / 8) {
+		qsort(starts, (size_t)n, sizeof(int64_t), cmp_i64);
+		cutoff = starts[n - (THROTTLE_MAX_KEYS - THROTTLE_MAX_KEYS / 8)];
+	}
+	free(starts);
 	t->slots = xcalloc(NSLOTS, sizeof(struct entry));
 	t->count = 0;
-	int64_t oldest = INT64_MAX;
-	for (int i = 0; i < NSLOTS; i++)
-		if (old[i].used && old[i].window_start < oldest)
-			oldest = old[i].window_start;
 	for (int i = 0; i < NSLOTS; i++) {
 		struct entry *x = &old[i];
-		if (!x->used || now - x->window_start >= t->window)
+		if (!x->used || now - x->window_start >= t->window || x->window_start < cutoff)
 			continue;
-		if (t->count >= THROTTLE_MAX_KEYS - 1 && x->window_start == oldest)
-			continue;
+		if (t->count >= THROTTLE_MAX_KEYS - THROTTLE_MAX_KEYS / 8)
+			continue; /* ties at the cutoff */
 		uint64_t h = x->h1 % NSLOTS;
 		while (t->slots[h].used)
 			h = (h + 1) % NSLOTS;

@@ -14,12 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CACHE_MAX_ENTRIES   20000
-#define CACHE_MAX_BYTES     (64u * 1024 * 1024)
-#define CACHE_MAX_VALUE     (4u * 1024 * 1024) /* larger values are not cached */
-#define CACHE_KEY_MAX       200
-#define CACHE_VERSIONS_MAX  1000000 /* users whose version is tracked */
-#define CACHE_DEFAULT_TTL   300     /* seconds */
+#define CACHE_MAX_ENTRIES  20000
+#define CACHE_MAX_BYTES    (64u * 1024 * 1024)
+#define CACHE_MAX_VALUE    (4u * 1024 * 1024) /* larger values are not cached */
+#define CACHE_KEY_MAX      200
+#define CACHE_VERSIONS_MAX 1000000 /* users whose version is tracked */
+#define CACHE_DEFAULT_TTL  300     /* seconds */
 
 struct cache;
 

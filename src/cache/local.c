@@ -140,8 +140,8 @@ static void local_set(struct cache *c, const char *key, const char *val, size_t 
 	struct entry **slot = find_slot(c, key);
 	if (*slot)
 		remove_entry(c, slot);
-	while (c->tail && (c->entries + 1 > c->max_entries ||
-			   c->bytes + len + strlen(key) > c->max_bytes)) {
+	while (c->tail &&
+	       (c->entries + 1 > c->max_entries || c->bytes + len + strlen(key) > c->max_bytes)) {
 		remove_entry(c, find_slot(c, c->tail->key));
 		c->st.evictions++;
 	}
@@ -235,14 +235,14 @@ static void local_free(struct cache *c)
 }
 
 static const struct cache_ops local_ops = {
-	.name = "local",
-	.get = local_get,
-	.set = local_set,
-	.del = local_del,
-	.user_version = local_user_version,
-	.bump_user = local_bump_user,
-	.stats = local_stats,
-	.free = local_free,
+    .name = "local",
+    .get = local_get,
+    .set = local_set,
+    .del = local_del,
+    .user_version = local_user_version,
+    .bump_user = local_bump_user,
+    .stats = local_stats,
+    .free = local_free,
 };
 
 struct cache *cache_local_new(size_t max_entries, size_t max_bytes)

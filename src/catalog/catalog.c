@@ -41,11 +41,11 @@ static int parse_file(const struct embedded_file *f, json_t **out, struct err *e
 	json_t *v = json_loadb(f->data, f->size, JSON_REJECT_DUPLICATES, &je);
 	if (!v)
 		return err_set(e, ERR_INVALID, "invalid_catalog", "%s:%d: %s", f->path, je.line,
-			       je.text);
+		               je.text);
 	if (!json_is_array(v)) {
 		json_decref(v);
 		return err_set(e, ERR_INVALID, "invalid_catalog", "%s: expected a JSON array",
-			       f->path);
+		               f->path);
 	}
 	*out = v;
 	return 0;
@@ -125,16 +125,16 @@ static int check_slugs(json_t *arr, const char *what, struct err *e)
 		const char *s = json_str(o, "slug");
 		if (!json_is_object(o) || !slug_ok(s))
 			return err_set(e, ERR_INVALID, "invalid_catalog", "%s #%zu: bad slug", what,
-				       i);
+			               i);
 		if (find_slug(arr, s) != (int)i)
 			return err_set(e, ERR_INVALID, "invalid_catalog", "%s: duplicate slug '%s'",
-				       what, s);
+			               what, s);
 	}
 	return 0;
 }
 
 static int check_string_array(json_t *o, const char *key, int required, const char *where,
-			      struct err *e)
+                              struct err *e)
 {
 	json_t *a = json_object_get(o, key);
 	if (!a && !required)
@@ -142,13 +142,13 @@ static int check_string_array(json_t *o, const char *key, int required, const ch
 	size_t i;
 	json_t *x;
 	if (!json_is_array(a) || (required && json_array_size(a) == 0))
-		return err_set(e, ERR_INVALID, "invalid_catalog", "%s: '%s' must be a list",
-			       where, key);
+		return err_set(e, ERR_INVALID, "invalid_catalog", "%s: '%s' must be a list", where,
+		               key);
 	json_array_foreach(a, i, x)
 	{
 		if (!json_is_string(x) || json_string_length(x) == 0)
 			return err_set(e, ERR_INVALID, "invalid_catalog",
-				       "%s: '%s' must hold strings", where, key);
+			               "%s: '%s' must hold strings", where, key);
 	}
 	return 0;
 }
@@ -164,7 +164,7 @@ static int topic_cycle(json_t *topics, int at, int *state)
 	size_t i;
 	json_t *p;
 	json_array_foreach(json_object_get(json_array_get(topics, (size_t)at), "prerequisites"), i,
-			   p)
+	                   p)
 	{
 		int k = find_slug(topics, json_string_value(p));
 		if (k >= 0 && topic_cycle(topics, k, state))
@@ -191,7 +191,7 @@ static int validate_data(struct data *d, struct err *e)
 		const char *slug = json_str(o, "slug");
 		if (!json_str(o, "name"))
 			return err_set(e, ERR_INVALID, "invalid_catalog", "topic '%s': no name",
-				       slug);
+			               slug);
 		if ((rc = check_string_array(o, "prerequisites", 0, slug, e)))
 			return rc;
 		size_t k;
@@ -200,8 +200,8 @@ static int validate_data(struct data *d, struct err *e)
 		{
 			if (find_slug(d->topics, json_string_value(p)) < 0)
 				return err_set(e, ERR_INVALID, "invalid_catalog",
-					       "topic '%s': unknown prerequisite '%s'", slug,
-					       json_string_value(p));
+				               "topic '%s': unknown prerequisite '%s'", slug,
+				               json_string_value(p));
 		}
 	}
 	int *state = xcalloc(json_array_size(d->topics), sizeof(int));
@@ -209,14 +209,15 @@ static int validate_data(struct data *d, struct err *e)
 		if (topic_cycle(d->topics, (int)i, state)) {
 			free(state);
 			return err_set(e, ERR_INVALID, "invalid_catalog",
-				       "topic prerequisites form a cycle");
+			               "topic prerequisites form a cycle");
 		}
 	}
 	free(state);
 	json_array_foreach(d->companies, i, o)
 	{
 		if (!json_str(o, "name"))
-			return err_set(e, ERR_INVALID, "invalid_catalog", "company #%zu: no name", i);
+			return err_set(e, ERR_INVALID, "invalid_catalog", "company #%zu: no name",
+			               i);
 	}
 	json_array_foreach(d->lists, i, o)
 	{
@@ -230,62 +231,62 @@ static int validate_data(struct data *d, struct err *e)
 		if (!json_str(o, "title") || !json_str(o, "url") ||
 		    strncmp(json_str(o, "url"), "https://", 8) != 0)
 			return err_set(e, ERR_INVALID, "invalid_catalog",
-				       "problem '%s': needs a title and an https url", slug);
+			               "problem '%s': needs a title and an https url", slug);
 		if (!difficulty_ok(json_str(o, "difficulty")))
 			return err_set(e, ERR_INVALID, "invalid_catalog",
-				       "problem '%s': difficulty must be easy, medium or hard",
-				       slug);
+			               "problem '%s': difficulty must be easy, medium or hard",
+			               slug);
 		if (num && (!json_is_integer(num) || json_integer_value(num) <= 0))
 			return err_set(e, ERR_INVALID, "invalid_catalog",
-				       "problem '%s': number must be a positive integer", slug);
+			               "problem '%s': number must be a positive integer", slug);
 		for (size_t k = 0; num && k < i; k++) {
 			json_t *other = json_object_get(json_array_get(d->problems, k), "number");
 			if (other && json_integer_value(other) == json_integer_value(num))
 				return err_set(e, ERR_INVALID, "invalid_catalog",
-					       "problem '%s': duplicate number %lld", slug,
-					       (long long)json_integer_value(num));
+				               "problem '%s': duplicate number %lld", slug,
+				               (long long)json_integer_value(num));
 		}
 		if ((rc = check_string_array(o, "topics", 1, slug, e)) ||
 		    (rc = check_string_array(o, "lists", 0, slug, e)))
 			return rc;
 		json_t *topics = json_object_get(o, "topics");
 		if (json_array_size(topics) > CATALOG_MAX_TOPICS_PER_PROBLEM)
-			return err_set(e, ERR_INVALID, "invalid_catalog", "problem '%s': too many topics",
-				       slug);
+			return err_set(e, ERR_INVALID, "invalid_catalog",
+			               "problem '%s': too many topics", slug);
 		size_t k;
 		json_t *x;
 		json_array_foreach(topics, k, x)
 		{
 			if (find_slug(d->topics, json_string_value(x)) < 0)
 				return err_set(e, ERR_INVALID, "invalid_catalog",
-					       "problem '%s': unknown topic '%s'", slug,
-					       json_string_value(x));
+				               "problem '%s': unknown topic '%s'", slug,
+				               json_string_value(x));
 		}
 		json_array_foreach(json_object_get(o, "lists"), k, x)
 		{
 			if (find_slug(d->lists, json_string_value(x)) < 0)
 				return err_set(e, ERR_INVALID, "invalid_catalog",
-					       "problem '%s': unknown list '%s'", slug,
-					       json_string_value(x));
+				               "problem '%s': unknown list '%s'", slug,
+				               json_string_value(x));
 		}
 		json_t *companies = json_object_get(o, "companies");
 		if (companies && !json_is_object(companies))
 			return err_set(e, ERR_INVALID, "invalid_catalog",
-				       "problem '%s': companies must map slug to frequency", slug);
+			               "problem '%s': companies must map slug to frequency", slug);
 		if (json_object_size(companies) > CATALOG_MAX_COMPANIES_PER_PROBLEM)
 			return err_set(e, ERR_INVALID, "invalid_catalog",
-				       "problem '%s': too many companies", slug);
+			               "problem '%s': too many companies", slug);
 		const char *ck;
 		json_object_foreach(companies, ck, x)
 		{
 			if (find_slug(d->companies, ck) < 0)
 				return err_set(e, ERR_INVALID, "invalid_catalog",
-					       "problem '%s': unknown company '%s'", slug, ck);
+				               "problem '%s': unknown company '%s'", slug, ck);
 			if (!json_is_integer(x) || json_integer_value(x) < 1 ||
 			    json_integer_value(x) > 3)
 				return err_set(e, ERR_INVALID, "invalid_catalog",
-					       "problem '%s': frequency of '%s' must be 1..3", slug,
-					       ck);
+				               "problem '%s': frequency of '%s' must be 1..3", slug,
+				               ck);
 		}
 	}
 	json_array_foreach(d->design, i, o)
@@ -294,7 +295,8 @@ static int validate_data(struct data *d, struct err *e)
 		if (!json_str(o, "title") || !json_str(o, "category") ||
 		    !difficulty_ok(json_str(o, "difficulty")))
 			return err_set(e, ERR_INVALID, "invalid_catalog",
-				       "design topic '%s': needs title, category, difficulty", slug);
+			               "design topic '%s': needs title, category, difficulty",
+			               slug);
 		if ((rc = check_string_array(o, "checklist", 1, slug, e)) ||
 		    (rc = check_string_array(o, "concepts", 0, slug, e)) ||
 		    (rc = check_string_array(o, "companies", 0, slug, e)))
@@ -305,8 +307,8 @@ static int validate_data(struct data *d, struct err *e)
 		const char *slug = json_str(o, "slug");
 		if (!json_str(o, "question") || !json_str(o, "competency"))
 			return err_set(e, ERR_INVALID, "invalid_catalog",
-				       "behavioral question '%s': needs question and competency",
-				       slug);
+			               "behavioral question '%s': needs question and competency",
+			               slug);
 		if ((rc = check_string_array(o, "follow_ups", 0, slug, e)) ||
 		    (rc = check_string_array(o, "leadership_principles", 0, slug, e)))
 			return rc;
@@ -316,10 +318,10 @@ static int validate_data(struct data *d, struct err *e)
 	    json_array_size(d->design) < MIN_DESIGN_TOPICS ||
 	    json_array_size(d->behavioral) < MIN_BEHAVIORAL)
 		return err_set(e, ERR_INVALID, "invalid_catalog",
-			       "catalog too small: %zu problems, %zu topics, %zu design topics, "
-			       "%zu behavioral questions",
-			       json_array_size(d->problems), json_array_size(d->topics),
-			       json_array_size(d->design), json_array_size(d->behavioral));
+		               "catalog too small: %zu problems, %zu topics, %zu design topics, "
+		               "%zu behavioral questions",
+		               json_array_size(d->problems), json_array_size(d->topics),
+		               json_array_size(d->design), json_array_size(d->behavioral));
 	return 0;
 }
 
@@ -373,7 +375,7 @@ static char *json_text(json_t *o, const char *key)
 
 /* Deletes rows of TABLE whose slug is not in ARR. */
 static int sweep(struct db *db, const char *select_sql, const char *delete_sql, json_t *arr,
-		 struct err *e)
+                 struct err *e)
 {
 	struct db_stmt *st;
 	int rc = db_query(db, &st, e, select_sql, "");
@@ -408,21 +410,21 @@ static int write_data(struct db *db, struct data *d, struct err *e)
 
 	/* Join tables are rebuilt from scratch; entities are upserted so ids stay. */
 	if ((rc = db_exec(db,
-			  "DELETE FROM topic_prerequisites; DELETE FROM problem_topics;"
-			  "DELETE FROM problem_companies; DELETE FROM list_problems;"
-			  "UPDATE problems SET active = 0;",
-			  e)))
+	                  "DELETE FROM topic_prerequisites; DELETE FROM problem_topics;"
+	                  "DELETE FROM problem_companies; DELETE FROM list_problems;"
+	                  "UPDATE problems SET active = 0;",
+	                  e)))
 		goto out;
 	json_array_foreach(d->topics, i, o)
 	{
 		if ((rc = db_query(db, &st, e,
-				   "INSERT INTO topics (slug, name, description, position) "
-				   "VALUES (?, ?, ?, ?) ON CONFLICT (slug) DO UPDATE SET "
-				   "name = excluded.name, description = excluded.description, "
-				   "position = excluded.position RETURNING id",
-				   "ttti", json_str(o, "slug"), json_str(o, "name"),
-				   json_str(o, "description") ? json_str(o, "description") : "",
-				   (int64_t)i)) ||
+		                   "INSERT INTO topics (slug, name, description, position) "
+		                   "VALUES (?, ?, ?, ?) ON CONFLICT (slug) DO UPDATE SET "
+		                   "name = excluded.name, description = excluded.description, "
+		                   "position = excluded.position RETURNING id",
+		                   "ttti", json_str(o, "slug"), json_str(o, "name"),
+		                   json_str(o, "description") ? json_str(o, "description") : "",
+		                   (int64_t)i)) ||
 		    (rc = returning_id(st, &topic_ids[i], e)))
 			goto out;
 	}
@@ -431,30 +433,32 @@ static int write_data(struct db *db, struct data *d, struct err *e)
 		json_array_foreach(json_object_get(o, "prerequisites"), k, x)
 		{
 			int p = find_slug(d->topics, json_string_value(x));
-			if ((rc = db_run(db, e, NULL,
-					 "INSERT INTO topic_prerequisites (topic_id, prerequisite_id) "
-					 "VALUES (?, ?)",
-					 "ii", topic_ids[i], topic_ids[p])))
+			if ((rc = db_run(
+			         db, e, NULL,
+			         "INSERT INTO topic_prerequisites (topic_id, prerequisite_id) "
+			         "VALUES (?, ?)",
+			         "ii", topic_ids[i], topic_ids[p])))
 				goto out;
 		}
 	}
 	json_array_foreach(d->companies, i, o)
 	{
-		if ((rc = db_query(db, &st, e,
-				   "INSERT INTO companies (slug, name) VALUES (?, ?) "
-				   "ON CONFLICT (slug) DO UPDATE SET name = excluded.name RETURNING id",
-				   "tt", json_str(o, "slug"), json_str(o, "name"))) ||
+		if ((rc = db_query(
+		         db, &st, e,
+		         "INSERT INTO companies (slug, name) VALUES (?, ?) "
+		         "ON CONFLICT (slug) DO UPDATE SET name = excluded.name RETURNING id",
+		         "tt", json_str(o, "slug"), json_str(o, "name"))) ||
 		    (rc = returning_id(st, &company_ids[i], e)))
 			goto out;
 	}
 	json_array_foreach(d->lists, i, o)
 	{
 		if ((rc = db_query(db, &st, e,
-				   "INSERT INTO lists (slug, name, description) VALUES (?, ?, ?) "
-				   "ON CONFLICT (slug) DO UPDATE SET name = excluded.name, "
-				   "description = excluded.description RETURNING id",
-				   "ttt", json_str(o, "slug"), json_str(o, "name"),
-				   json_str(o, "description") ? json_str(o, "description") : "")) ||
+		                   "INSERT INTO lists (slug, name, description) VALUES (?, ?, ?) "
+		                   "ON CONFLICT (slug) DO UPDATE SET name = excluded.name, "
+		                   "description = excluded.description RETURNING id",
+		                   "ttt", json_str(o, "slug"), json_str(o, "name"),
+		                   json_str(o, "description") ? json_str(o, "description") : "")) ||
 		    (rc = returning_id(st, &list_ids[i], e)))
 			goto out;
 	}
@@ -462,27 +466,29 @@ static int write_data(struct db *db, struct data *d, struct err *e)
 	{
 		int64_t pid;
 		json_t *num = json_object_get(o, "number");
-		if ((rc = db_query(db, &st, e,
-				   "INSERT INTO problems (slug, number, title, difficulty, url, active) "
-				   "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (slug) DO UPDATE SET "
-				   "number = excluded.number, title = excluded.title, "
-				   "difficulty = excluded.difficulty, url = excluded.url, active = 1 "
-				   "RETURNING id",
-				   "tittt", json_str(o, "slug"),
-				   (int64_t)(num ? json_integer_value(num) : 0), json_str(o, "title"),
-				   json_str(o, "difficulty"), json_str(o, "url"))) ||
+		if ((rc = db_query(
+		         db, &st, e,
+		         "INSERT INTO problems (slug, number, title, difficulty, url, active) "
+		         "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (slug) DO UPDATE SET "
+		         "number = excluded.number, title = excluded.title, "
+		         "difficulty = excluded.difficulty, url = excluded.url, active = 1 "
+		         "RETURNING id",
+		         "tittt", json_str(o, "slug"), (int64_t)(num ? json_integer_value(num) : 0),
+		         json_str(o, "title"), json_str(o, "difficulty"), json_str(o, "url"))) ||
 		    (rc = returning_id(st, &pid, e)))
 			goto out;
-		if (!num && (rc = db_run(db, e, NULL, "UPDATE problems SET number = NULL WHERE id = ?",
-					 "i", pid)))
+		if (!num &&
+		    (rc = db_run(db, e, NULL, "UPDATE problems SET number = NULL WHERE id = ?", "i",
+		                 pid)))
 			goto out;
 		json_array_foreach(json_object_get(o, "topics"), k, x)
 		{
 			int t = find_slug(d->topics, json_string_value(x));
-			if ((rc = db_run(db, e, NULL,
-					 "INSERT INTO problem_topics (problem_id, topic_id, position) "
-					 "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-					 "iii", pid, topic_ids[t], (int64_t)k)))
+			if ((rc = db_run(
+			         db, e, NULL,
+			         "INSERT INTO problem_topics (problem_id, topic_id, position) "
+			         "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+			         "iii", pid, topic_ids[t], (int64_t)k)))
 				goto out;
 		}
 		const char *ck;
@@ -490,18 +496,20 @@ static int write_data(struct db *db, struct data *d, struct err *e)
 		{
 			int c = find_slug(d->companies, ck);
 			if ((rc = db_run(db, e, NULL,
-					 "INSERT INTO problem_companies (problem_id, company_id, "
-					 "frequency) VALUES (?, ?, ?)",
-					 "iii", pid, company_ids[c], (int64_t)json_integer_value(x))))
+			                 "INSERT INTO problem_companies (problem_id, company_id, "
+			                 "frequency) VALUES (?, ?, ?)",
+			                 "iii", pid, company_ids[c],
+			                 (int64_t)json_integer_value(x))))
 				goto out;
 		}
 		json_array_foreach(json_object_get(o, "lists"), k, x)
 		{
 			int l = find_slug(d->lists, json_string_value(x));
-			if ((rc = db_run(db, e, NULL,
-					 "INSERT INTO list_problems (list_id, problem_id, position) "
-					 "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-					 "iii", list_ids[l], pid, (int64_t)i)))
+			if ((rc =
+			         db_run(db, e, NULL,
+			                "INSERT INTO list_problems (list_id, problem_id, position) "
+			                "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+			                "iii", list_ids[l], pid, (int64_t)i)))
 				goto out;
 		}
 	}
@@ -509,17 +517,17 @@ static int write_data(struct db *db, struct data *d, struct err *e)
 	{
 		char *checklist = json_text(o, "checklist"), *concepts = json_text(o, "concepts"),
 		     *companies = json_text(o, "companies");
-		rc = db_run(db, e, NULL,
-			    "INSERT INTO design_topics (slug, title, category, difficulty, summary, "
-			    "checklist, concepts, companies) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-			    "ON CONFLICT (slug) DO UPDATE SET title = excluded.title, "
-			    "category = excluded.category, difficulty = excluded.difficulty, "
-			    "summary = excluded.summary, checklist = excluded.checklist, "
-			    "concepts = excluded.concepts, companies = excluded.companies",
-			    "tttttttt", json_str(o, "slug"), json_str(o, "title"),
-			    json_str(o, "category"), json_str(o, "difficulty"),
-			    json_str(o, "summary") ? json_str(o, "summary") : "", checklist, concepts,
-			    companies);
+		rc = db_run(
+		    db, e, NULL,
+		    "INSERT INTO design_topics (slug, title, category, difficulty, summary, "
+		    "checklist, concepts, companies) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+		    "ON CONFLICT (slug) DO UPDATE SET title = excluded.title, "
+		    "category = excluded.category, difficulty = excluded.difficulty, "
+		    "summary = excluded.summary, checklist = excluded.checklist, "
+		    "concepts = excluded.concepts, companies = excluded.companies",
+		    "tttttttt", json_str(o, "slug"), json_str(o, "title"), json_str(o, "category"),
+		    json_str(o, "difficulty"), json_str(o, "summary") ? json_str(o, "summary") : "",
+		    checklist, concepts, companies);
 		free(checklist);
 		free(concepts);
 		free(companies);
@@ -530,30 +538,30 @@ static int write_data(struct db *db, struct data *d, struct err *e)
 	{
 		char *lp = json_text(o, "leadership_principles"), *fu = json_text(o, "follow_ups");
 		rc = db_run(db, e, NULL,
-			    "INSERT INTO behavioral_questions (slug, question, competency, level, "
-			    "leadership_principles, follow_ups) VALUES (?, ?, ?, ?, ?, ?) "
-			    "ON CONFLICT (slug) DO UPDATE SET question = excluded.question, "
-			    "competency = excluded.competency, level = excluded.level, "
-			    "leadership_principles = excluded.leadership_principles, "
-			    "follow_ups = excluded.follow_ups",
-			    "tttttt", json_str(o, "slug"), json_str(o, "question"),
-			    json_str(o, "competency"), json_str(o, "level") ? json_str(o, "level") : "all",
-			    lp, fu);
+		            "INSERT INTO behavioral_questions (slug, question, competency, level, "
+		            "leadership_principles, follow_ups) VALUES (?, ?, ?, ?, ?, ?) "
+		            "ON CONFLICT (slug) DO UPDATE SET question = excluded.question, "
+		            "competency = excluded.competency, level = excluded.level, "
+		            "leadership_principles = excluded.leadership_principles, "
+		            "follow_ups = excluded.follow_ups",
+		            "tttttt", json_str(o, "slug"), json_str(o, "question"),
+		            json_str(o, "competency"),
+		            json_str(o, "level") ? json_str(o, "level") : "all", lp, fu);
 		free(lp);
 		free(fu);
 		if (rc)
 			goto out;
 	}
 	if ((rc = sweep(db, "SELECT slug FROM design_topics",
-			"DELETE FROM design_topics WHERE slug = ?", d->design, e)) ||
+	                "DELETE FROM design_topics WHERE slug = ?", d->design, e)) ||
 	    (rc = sweep(db, "SELECT slug FROM behavioral_questions",
-			"DELETE FROM behavioral_questions WHERE slug = ?", d->behavioral, e)) ||
+	                "DELETE FROM behavioral_questions WHERE slug = ?", d->behavioral, e)) ||
 	    (rc = sweep(db, "SELECT slug FROM topics", "DELETE FROM topics WHERE slug = ?",
-			d->topics, e)) ||
+	                d->topics, e)) ||
 	    (rc = sweep(db, "SELECT slug FROM companies", "DELETE FROM companies WHERE slug = ?",
-			d->companies, e)) ||
+	                d->companies, e)) ||
 	    (rc = sweep(db, "SELECT slug FROM lists", "DELETE FROM lists WHERE slug = ?", d->lists,
-			e)))
+	                e)))
 		goto out;
 out:
 	free(topic_ids);
@@ -566,8 +574,8 @@ out:
 static int stored_checksum_is(struct db *db, const char *sum, int *same, struct err *e)
 {
 	struct db_stmt *st;
-	int rc = db_query(db, &st, e, "SELECT value FROM catalog_meta WHERE key = 'data_sha256'",
-			  "");
+	int rc =
+	    db_query(db, &st, e, "SELECT value FROM catalog_meta WHERE key = 'data_sha256'", "");
 	if (rc)
 		return rc;
 	rc = db_step(st, e);
@@ -605,16 +613,16 @@ int catalog_sync(struct db *db, int *changed, struct err *e)
 	if ((rc = write_data(db, &d, e)))
 		goto fail;
 	if ((rc = db_run(db, e, NULL,
-			 "INSERT INTO catalog_meta (key, value) VALUES ('data_sha256', ?) "
-			 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-			 "t", sum)))
+	                 "INSERT INTO catalog_meta (key, value) VALUES ('data_sha256', ?) "
+	                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	                 "t", sum)))
 		goto fail;
 	if ((rc = db_commit(db, e)))
 		goto fail;
 	log_info("catalog synced: %zu problems, %zu topics, %zu design topics, %zu behavioral "
-		 "questions",
-		 json_array_size(d.problems), json_array_size(d.topics),
-		 json_array_size(d.design), json_array_size(d.behavioral));
+	         "questions",
+	         json_array_size(d.problems), json_array_size(d.topics), json_array_size(d.design),
+	         json_array_size(d.behavioral));
 	if (changed)
 		*changed = 1;
 	goto out;

@@ -21,7 +21,7 @@ static char *keep(struct catalog *c, const char *s)
 static int by_slug(const void *a, const void *b)
 {
 	return strcmp(((const struct catalog_problem *)a)->slug,
-		      ((const struct catalog_problem *)b)->slug);
+	              ((const struct catalog_problem *)b)->slug);
 }
 
 static struct catalog_problem *problem_by_id_mut(struct catalog *c, int64_t id)
@@ -38,9 +38,9 @@ static int load_problems(struct db *db, struct catalog *c, struct err *e)
 		return rc;
 	c->problems = xcalloc((size_t)n + 1, sizeof(*c->problems));
 	if ((rc = db_query(db, &st, e,
-			   "SELECT id, slug, number, title, difficulty, url FROM problems "
-			   "WHERE active = 1",
-			   "")))
+	                   "SELECT id, slug, number, title, difficulty, url FROM problems "
+	                   "WHERE active = 1",
+	                   "")))
 		return rc;
 	while ((rc = db_step(st, e)) == DB_ROW && c->nproblems < n) {
 		struct catalog_problem *p = &c->problems[c->nproblems++];
@@ -67,8 +67,8 @@ static int load_topics(struct db *db, struct catalog *c, struct err *e)
 		return rc;
 	c->topics = xcalloc((size_t)n + 1, sizeof(*c->topics));
 	if ((rc = db_query(db, &st, e,
-			   "SELECT id, slug, name, description FROM topics ORDER BY position, slug",
-			   "")))
+	                   "SELECT id, slug, name, description FROM topics ORDER BY position, slug",
+	                   "")))
 		return rc;
 	while ((rc = db_step(st, e)) == DB_ROW && c->ntopics < n) {
 		struct catalog_topic *t = &c->topics[c->ntopics++];
@@ -82,14 +82,14 @@ static int load_topics(struct db *db, struct catalog *c, struct err *e)
 	if (rc < 0)
 		return rc;
 	if ((rc = db_query(db, &st, e,
-			   "SELECT t.slug, p.slug FROM topic_prerequisites tp "
-			   "JOIN topics t ON t.id = tp.topic_id "
-			   "JOIN topics p ON p.id = tp.prerequisite_id ORDER BY p.position",
-			   "")))
+	                   "SELECT t.slug, p.slug FROM topic_prerequisites tp "
+	                   "JOIN topics t ON t.id = tp.topic_id "
+	                   "JOIN topics p ON p.id = tp.prerequisite_id ORDER BY p.position",
+	                   "")))
 		return rc;
 	while ((rc = db_step(st, e)) == DB_ROW) {
 		struct catalog_topic *t =
-			(struct catalog_topic *)catalog_topic_by_slug(c, db_col_text(st, 0));
+		    (struct catalog_topic *)catalog_topic_by_slug(c, db_col_text(st, 0));
 		const struct catalog_topic *p = catalog_topic_by_slug(c, db_col_text(st, 1));
 		if (t && p)
 			t->prerequisites[t->nprereq++] = p->slug;
@@ -99,7 +99,7 @@ static int load_topics(struct db *db, struct catalog *c, struct err *e)
 }
 
 static int load_named(struct db *db, struct catalog *c, const char *count_sql, const char *sql,
-		      struct catalog_named **out, int *nout, struct err *e)
+                      struct catalog_named **out, int *nout, struct err *e)
 {
 	struct db_stmt *st;
 	int64_t n;
@@ -133,9 +133,9 @@ static int load_links(struct db *db, struct catalog *c, struct err *e)
 	struct db_stmt *st;
 	int rc;
 	if ((rc = db_query(db, &st, e,
-			   "SELECT problem_id, topic_id FROM problem_topics ORDER BY problem_id, "
-			   "position",
-			   "")))
+	                   "SELECT problem_id, topic_id FROM problem_topics ORDER BY problem_id, "
+	                   "position",
+	                   "")))
 		return rc;
 	while ((rc = db_step(st, e)) == DB_ROW) {
 		struct catalog_problem *p = problem_by_id_mut(c, db_col_int(st, 0));
@@ -151,13 +151,14 @@ static int load_links(struct db *db, struct catalog *c, struct err *e)
 	if (rc < 0)
 		return rc;
 	if ((rc = db_query(db, &st, e,
-			   "SELECT problem_id, company_id, frequency FROM problem_companies "
-			   "ORDER BY problem_id, frequency DESC, company_id",
-			   "")))
+	                   "SELECT problem_id, company_id, frequency FROM problem_companies "
+	                   "ORDER BY problem_id, frequency DESC, company_id",
+	                   "")))
 		return rc;
 	while ((rc = db_step(st, e)) == DB_ROW) {
 		struct catalog_problem *p = problem_by_id_mut(c, db_col_int(st, 0));
-		struct catalog_named *co = named_by_id(c->companies, c->ncompanies, db_col_int(st, 1));
+		struct catalog_named *co =
+		    named_by_id(c->companies, c->ncompanies, db_col_int(st, 1));
 		if (p && co && p->ncompanies < CATALOG_MAX_COMPANIES_PER_PROBLEM) {
 			p->companies[p->ncompanies].slug = co->slug;
 			p->companies[p->ncompanies++].frequency = (int)db_col_int(st, 2);
@@ -168,9 +169,9 @@ static int load_links(struct db *db, struct catalog *c, struct err *e)
 	if (rc < 0)
 		return rc;
 	if ((rc = db_query(db, &st, e,
-			   "SELECT lp.problem_id, lp.list_id FROM list_problems lp "
-			   "JOIN lists l ON l.id = lp.list_id ORDER BY lp.problem_id, l.slug",
-			   "")))
+	                   "SELECT lp.problem_id, lp.list_id FROM list_problems lp "
+	                   "JOIN lists l ON l.id = lp.list_id ORDER BY lp.problem_id, l.slug",
+	                   "")))
 		return rc;
 	while ((rc = db_step(st, e)) == DB_ROW) {
 		struct catalog_problem *p = problem_by_id_mut(c, db_col_int(st, 0));
@@ -187,7 +188,7 @@ static int load_links(struct db *db, struct catalog *c, struct err *e)
 
 /* Reads rows of JSON-bearing text columns into an array of objects. */
 static int load_json_rows(struct db *db, const char *sql, const char *const *cols,
-			  const unsigned json_mask, json_t **out, struct err *e)
+                          const unsigned json_mask, json_t **out, struct err *e)
 {
 	struct db_stmt *st;
 	int rc = db_query(db, &st, e, sql, "");
@@ -216,30 +217,30 @@ static int load_json_rows(struct db *db, const char *sql, const char *const *col
 
 int catalog_load(struct db *db, struct catalog **out, struct err *e)
 {
-	static const char *const design_cols[] = {"slug",      "title",    "category",
-						  "difficulty", "summary",  "checklist",
-						  "concepts",  "companies", NULL};
+	static const char *const design_cols[] = {"slug",       "title",     "category",
+	                                          "difficulty", "summary",   "checklist",
+	                                          "concepts",   "companies", NULL};
 	static const char *const behavioral_cols[] = {
-		"slug", "question", "competency", "level", "leadership_principles", "follow_ups",
-		NULL};
+	    "slug", "question", "competency", "level", "leadership_principles", "follow_ups", NULL};
 	struct catalog *c = xcalloc(1, sizeof(*c));
 	int rc;
 	if ((rc = load_topics(db, c, e)) ||
 	    (rc = load_named(db, c, "SELECT count(*) FROM companies",
-			     "SELECT id, slug, name, '' FROM companies ORDER BY name", &c->companies,
-			     &c->ncompanies, e)) ||
+	                     "SELECT id, slug, name, '' FROM companies ORDER BY name",
+	                     &c->companies, &c->ncompanies, e)) ||
 	    (rc = load_named(db, c, "SELECT count(*) FROM lists",
-			     "SELECT id, slug, name, description FROM lists ORDER BY name",
-			     &c->lists, &c->nlists, e)) ||
+	                     "SELECT id, slug, name, description FROM lists ORDER BY name",
+	                     &c->lists, &c->nlists, e)) ||
 	    (rc = load_problems(db, c, e)) || (rc = load_links(db, c, e)) ||
+	    (rc = load_json_rows(
+	         db,
+	         "SELECT slug, title, category, difficulty, summary, checklist, "
+	         "concepts, companies FROM design_topics ORDER BY category DESC, slug",
+	         design_cols, 0xE0, &c->design_topics, e)) ||
 	    (rc = load_json_rows(db,
-				 "SELECT slug, title, category, difficulty, summary, checklist, "
-				 "concepts, companies FROM design_topics ORDER BY category DESC, slug",
-				 design_cols, 0xE0, &c->design_topics, e)) ||
-	    (rc = load_json_rows(db,
-				 "SELECT slug, question, competency, level, leadership_principles, "
-				 "follow_ups FROM behavioral_questions ORDER BY competency, slug",
-				 behavioral_cols, 0x30, &c->behavioral, e))) {
+	                         "SELECT slug, question, competency, level, leadership_principles, "
+	                         "follow_ups FROM behavioral_questions ORDER BY competency, slug",
+	                         behavioral_cols, 0x30, &c->behavioral, e))) {
 		catalog_free(c);
 		return rc;
 	}
@@ -349,7 +350,7 @@ json_t *catalog_problem_json(const struct catalog_problem *p)
 	for (int i = 0; i < p->nlists; i++)
 		json_array_append_new(lists, json_string(p->lists[i]));
 	return json_pack("{s:s, s:o, s:s, s:s, s:o, s:o, s:o, s:s}", "slug", p->slug, "number",
-			 p->number ? json_integer(p->number) : json_null(), "title", p->title,
-			 "difficulty", p->difficulty, "topics", topics, "companies", companies,
-			 "lists", lists, "url", p->url);
+	                 p->number ? json_integer(p->number) : json_null(), "title", p->title,
+	                 "difficulty", p->difficulty, "topics", topics, "companies", companies,
+	                 "lists", lists, "url", p->url);
 }

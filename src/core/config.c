@@ -25,44 +25,43 @@ struct config_key {
 #define S(field) offsetof(struct config, field)
 
 static const struct config_key keys[] = {
-	{"ENVIRONMENT", K_STR, S(environment), "development", 0, 0, 0,
-	 "development, test or production"},
-	{"DATABASE_URL", K_STR, S(database_url), "sqlite:./data/maang.db", 1, 0, 0,
-	 "sqlite:PATH or postgresql://USER:PASS@HOST:PORT/DB"},
-	{"SECRET_KEY", K_STR, S(secret_key), NULL, 1, 0, 0, "HS256 signing key (>= 32 bytes)"},
-	{"PORT", K_INT, S(port), "5000", 0, 0, 65535, "HTTP port (0: any free port)"},
-	{"MCP_PORT", K_INT, S(mcp_port), "8765", 0, 1, 65535, "MCP Streamable HTTP port"},
-	{"BIND_ADDRESS", K_STR, S(bind_address), "0.0.0.0", 0, 0, 0, "address to listen on"},
-	{"DB_POOL_SIZE", K_INT, S(db_pool_size), "20", 0, 1, 40, "database connections"},
-	{"HTTP_THREADS", K_INT, S(http_threads), "0", 0, 0, 256, "HTTP worker threads (0: cores)"},
-	{"MAX_BODY_BYTES", K_INT, S(max_body_bytes), "1048576", 0, 1024, 67108864,
-	 "largest request body (413 above)"},
-	{"TOKEN_TTL_SECONDS", K_INT, S(token_ttl_seconds), "86400", 0, 60, 31536000,
-	 "access token lifetime"},
-	{"LOGIN_MAX_FAILURES", K_INT, S(login_max_failures), "5", 0, 1, 1000,
-	 "failed logins per email and address before 429"},
-	{"LOGIN_WINDOW_SECONDS", K_INT, S(login_window_seconds), "900", 0, 1, 86400,
-	 "window of the login throttle"},
-	{"LOG_LEVEL", K_STR, S(log_level), "info", 0, 0, 0, "debug, info, warn or error"},
-	{"DB_HOST", K_STR, S(db_host), NULL, 0, 0, 0, "PostgreSQL host"},
-	{"DB_PORT", K_STR, S(db_port), NULL, 0, 0, 0, "PostgreSQL port"},
-	{"DB_NAME", K_STR, S(db_name), NULL, 0, 0, 0, "PostgreSQL database"},
-	{"DB_USER", K_STR, S(db_user), NULL, 0, 0, 0, "PostgreSQL user"},
-	{"DB_PASSWORD", K_STR, S(db_password), NULL, 1, 0, 0, "PostgreSQL password"},
-	{"DB_SSLMODE", K_STR, S(db_sslmode), NULL, 0, 0, 0, "PostgreSQL sslmode"},
-	{"REDIS_URL", K_STR, S(redis_url), NULL, 1, 0, 0, "redis://[:PASS@]HOST:PORT"},
-	{"REDIS_HOST", K_STR, S(redis_host), NULL, 0, 0, 0, "Redis host"},
-	{"REDIS_PORT", K_STR, S(redis_port), NULL, 0, 0, 0, "Redis port"},
-	{"REDIS_PASSWORD", K_STR, S(redis_password), NULL, 1, 0, 0, "Redis password"},
-	{"EMBEDDING_MODEL", K_STR, S(embedding_model), "builtin", 0, 0, 0, "embedding provider"},
-	{"RAG_TOP_K", K_STR, S(rag_top_k), "5", 0, 0, 0, "memories retrieved per query"},
-	{"RAG_SIMILARITY_THRESHOLD", K_STR, S(rag_similarity_threshold), "0.3", 0, 0, 0,
-	 "minimum similarity of a retrieved memory"},
-	{"GOOGLE_API_KEY", K_STR, S(google_api_key), NULL, 1, 0, 0, "Gemini API key"},
-	{"GITHUB_TOKEN", K_STR, S(github_token), NULL, 1, 0, 0, "GitHub token"},
-	{"OPENAI_API_KEY", K_STR, S(openai_api_key), NULL, 1, 0, 0, "OpenAI-compatible API key"},
-	{"OPENAI_BASE_URL", K_STR, S(openai_base_url), NULL, 0, 0, 0,
-	 "OpenAI-compatible base URL"},
+    {"ENVIRONMENT", K_STR, S(environment), "development", 0, 0, 0,
+     "development, test or production"},
+    {"DATABASE_URL", K_STR, S(database_url), "sqlite:./data/maang.db", 1, 0, 0,
+     "sqlite:PATH or postgresql://USER:PASS@HOST:PORT/DB"},
+    {"SECRET_KEY", K_STR, S(secret_key), NULL, 1, 0, 0, "HS256 signing key (>= 32 bytes)"},
+    {"PORT", K_INT, S(port), "5000", 0, 0, 65535, "HTTP port (0: any free port)"},
+    {"MCP_PORT", K_INT, S(mcp_port), "8765", 0, 1, 65535, "MCP Streamable HTTP port"},
+    {"BIND_ADDRESS", K_STR, S(bind_address), "0.0.0.0", 0, 0, 0, "address to listen on"},
+    {"DB_POOL_SIZE", K_INT, S(db_pool_size), "20", 0, 1, 40, "database connections"},
+    {"HTTP_THREADS", K_INT, S(http_threads), "0", 0, 0, 256, "HTTP worker threads (0: cores)"},
+    {"MAX_BODY_BYTES", K_INT, S(max_body_bytes), "1048576", 0, 1024, 67108864,
+     "largest request body (413 above)"},
+    {"TOKEN_TTL_SECONDS", K_INT, S(token_ttl_seconds), "86400", 0, 60, 31536000,
+     "access token lifetime"},
+    {"LOGIN_MAX_FAILURES", K_INT, S(login_max_failures), "5", 0, 1, 1000,
+     "failed logins per email and address before 429"},
+    {"LOGIN_WINDOW_SECONDS", K_INT, S(login_window_seconds), "900", 0, 1, 86400,
+     "window of the login throttle"},
+    {"LOG_LEVEL", K_STR, S(log_level), "info", 0, 0, 0, "debug, info, warn or error"},
+    {"DB_HOST", K_STR, S(db_host), NULL, 0, 0, 0, "PostgreSQL host"},
+    {"DB_PORT", K_STR, S(db_port), NULL, 0, 0, 0, "PostgreSQL port"},
+    {"DB_NAME", K_STR, S(db_name), NULL, 0, 0, 0, "PostgreSQL database"},
+    {"DB_USER", K_STR, S(db_user), NULL, 0, 0, 0, "PostgreSQL user"},
+    {"DB_PASSWORD", K_STR, S(db_password), NULL, 1, 0, 0, "PostgreSQL password"},
+    {"DB_SSLMODE", K_STR, S(db_sslmode), NULL, 0, 0, 0, "PostgreSQL sslmode"},
+    {"REDIS_URL", K_STR, S(redis_url), NULL, 1, 0, 0, "redis://[:PASS@]HOST:PORT"},
+    {"REDIS_HOST", K_STR, S(redis_host), NULL, 0, 0, 0, "Redis host"},
+    {"REDIS_PORT", K_STR, S(redis_port), NULL, 0, 0, 0, "Redis port"},
+    {"REDIS_PASSWORD", K_STR, S(redis_password), NULL, 1, 0, 0, "Redis password"},
+    {"EMBEDDING_MODEL", K_STR, S(embedding_model), "builtin", 0, 0, 0, "embedding provider"},
+    {"RAG_TOP_K", K_STR, S(rag_top_k), "5", 0, 0, 0, "memories retrieved per query"},
+    {"RAG_SIMILARITY_THRESHOLD", K_STR, S(rag_similarity_threshold), "0.3", 0, 0, 0,
+     "minimum similarity of a retrieved memory"},
+    {"GOOGLE_API_KEY", K_STR, S(google_api_key), NULL, 1, 0, 0, "Gemini API key"},
+    {"GITHUB_TOKEN", K_STR, S(github_token), NULL, 1, 0, 0, "GitHub token"},
+    {"OPENAI_API_KEY", K_STR, S(openai_api_key), NULL, 1, 0, 0, "OpenAI-compatible API key"},
+    {"OPENAI_BASE_URL", K_STR, S(openai_base_url), NULL, 0, 0, 0, "OpenAI-compatible base URL"},
 };
 
 /* Where each key's value came from, for config check. */
@@ -79,8 +78,8 @@ static int set_value(struct config *c, const struct config_key *k, const char *v
 	}
 	int64_t n;
 	if (!v || str_to_i64(v, k->min, k->max, &n))
-		return err_set(e, ERR_INVALID, "invalid_config", "%s must be an integer in %ld..%ld",
-			       k->name, k->min, k->max);
+		return err_set(e, ERR_INVALID, "invalid_config",
+		               "%s must be an integer in %ld..%ld", k->name, k->min, k->max);
 	if (k->offset == S(max_body_bytes))
 		*(long *)(base + k->offset) = (long)n;
 	else
@@ -133,7 +132,7 @@ static int load_env_file(struct config *c, const char *path, struct err *e)
 		char *eq = strchr(p, '=');
 		if (!eq) {
 			rc = err_set(e, ERR_INVALID, "invalid_config", "%s:%d: expected KEY=VALUE",
-				     path, lineno);
+			             path, lineno);
 			break;
 		}
 		*eq = '\0';
@@ -180,11 +179,11 @@ int config_load(struct config *c, const char *env_file, struct err *e)
 	if (strcmp(c->environment, "development") && strcmp(c->environment, "test") &&
 	    strcmp(c->environment, "production"))
 		return err_set(e, ERR_INVALID, "invalid_config",
-			       "ENVIRONMENT must be development, test or production, not '%.32s'",
-			       c->environment);
+		               "ENVIRONMENT must be development, test or production, not '%.32s'",
+		               c->environment);
 	if (log_level_valid(c->log_level) == 0)
 		return err_set(e, ERR_INVALID, "invalid_config",
-			       "LOG_LEVEL must be debug, info, warn or error");
+		               "LOG_LEVEL must be debug, info, warn or error");
 	return 0;
 }
 
@@ -217,19 +216,26 @@ int config_check_serve(const struct config *c, struct err *e)
 		return 0;
 	if (c->secret_is_default)
 		return err_set(e, ERR_INVALID, "insecure_secret",
-			       "SECRET_KEY is missing or the default; set a random key of at "
-			       "least %d bytes for production",
-			       CONFIG_SECRET_MIN);
+		               "SECRET_KEY is missing or the default; set a random key of at "
+		               "least %d bytes for production",
+		               CONFIG_SECRET_MIN);
 	if (strlen(c->secret_key) < CONFIG_SECRET_MIN)
 		return err_set(e, ERR_INVALID, "insecure_secret",
-			       "SECRET_KEY is %zu bytes; production needs at least %d",
-			       strlen(c->secret_key), CONFIG_SECRET_MIN);
+		               "SECRET_KEY is %zu bytes; production needs at least %d",
+		               strlen(c->secret_key), CONFIG_SECRET_MIN);
 	return 0;
 }
 
-/* Masks a secret, or the password inside a URL, for display. */
-static void mask(const char *v, char *out, size_t size)
+/*
+ * Masks a secret for display. URL-valued keys (IS_URL) keep everything but
+ * the password; other secrets show only their length.
+ */
+static void mask(const char *v, int is_url, char *out, size_t size)
 {
+	if (!is_url) {
+		snprintf(out, size, "**** (%zu bytes)", strlen(v));
+		return;
+	}
 	const char *scheme = strstr(v, "://");
 	const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
 	if (scheme && at) {
@@ -256,14 +262,14 @@ void config_print(const struct config *c, FILE *out)
 		char val[512];
 		if (k->kind == K_INT) {
 			long n = k->offset == S(max_body_bytes) ? *(const long *)(base + k->offset)
-								: *(const int *)(base + k->offset);
+			                                        : *(const int *)(base + k->offset);
 			snprintf(val, sizeof(val), "%ld", n);
 		} else {
 			const char *v = *(char *const *)(base + k->offset);
 			if (!v)
 				str_copy(val, sizeof(val), "(unset)");
 			else if (k->secret)
-				mask(v, val, sizeof(val));
+				mask(v, strstr(k->name, "_URL") != NULL, val, sizeof(val));
 			else
 				str_copy(val, sizeof(val), v);
 			if (k->offset == S(secret_key) && c->secret_is_default)

@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Containers may nest JSON_MAX_DEPTH deep; scalars inside them add no level. */
 static int depth_ok(json_t *v, int depth)
 {
+	if (!json_is_object(v) && !json_is_array(v))
+		return 1;
 	if (depth > JSON_MAX_DEPTH)
 		return 0;
 	if (json_is_object(v)) {
@@ -18,7 +21,7 @@ static int depth_ok(json_t *v, int depth)
 			if (!depth_ok(x, depth + 1))
 				return 0;
 		}
-	} else if (json_is_array(v)) {
+	} else {
 		size_t i;
 		json_t *x;
 		json_array_foreach(v, i, x)
@@ -38,15 +41,16 @@ int json_parse_body(const char *data, size_t len, int want_object, json_t **out,
 	json_t *v = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (!v)
 		return err_set(e, ERR_BAD_REQUEST, "invalid_json", "malformed JSON at line %d: %s",
-			       je.line, je.text);
+		               je.line, je.text);
 	if (!depth_ok(v, 1)) {
 		json_decref(v);
 		return err_set(e, ERR_BAD_REQUEST, "invalid_json", "JSON nested deeper than %d",
-			       JSON_MAX_DEPTH);
+		               JSON_MAX_DEPTH);
 	}
 	if (want_object && !json_is_object(v)) {
 		json_decref(v);
-		return err_set(e, ERR_BAD_REQUEST, "invalid_body", "request body must be a JSON object");
+		return err_set(e, ERR_BAD_REQUEST, "invalid_body",
+		               "request body must be a JSON object");
 	}
 	*out = v;
 	return 0;
@@ -55,13 +59,20 @@ int json_parse_body(const char *data, size_t len, int want_object, json_t **out,
 static const char *type_name(enum json_type_want t)
 {
 	switch (t) {
-	case JF_STRING: return "a string";
-	case JF_DATE_STRING: return "a date string";
-	case JF_INT: return "an integer";
-	case JF_NUMBER: return "a number";
-	case JF_BOOL: return "a boolean";
-	case JF_ARRAY: return "an array";
-	case JF_OBJECT: return "an object";
+	case JF_STRING:
+		return "a string";
+	case JF_DATE_STRING:
+		return "a date string";
+	case JF_INT:
+		return "an integer";
+	case JF_NUMBER:
+		return "a number";
+	case JF_BOOL:
+		return "a boolean";
+	case JF_ARRAY:
+		return "an array";
+	case JF_OBJECT:
+		return "an object";
 	}
 	return "?";
 }
@@ -70,12 +81,18 @@ static int type_ok(json_t *v, enum json_type_want t)
 {
 	switch (t) {
 	case JF_STRING:
-	case JF_DATE_STRING: return json_is_string(v);
-	case JF_INT: return json_is_integer(v);
-	case JF_NUMBER: return json_is_number(v);
-	case JF_BOOL: return json_is_boolean(v);
-	case JF_ARRAY: return json_is_array(v);
-	case JF_OBJECT: return json_is_object(v);
+	case JF_DATE_STRING:
+		return json_is_string(v);
+	case JF_INT:
+		return json_is_integer(v);
+	case JF_NUMBER:
+		return json_is_number(v);
+	case JF_BOOL:
+		return json_is_boolean(v);
+	case JF_ARRAY:
+		return json_is_array(v);
+	case JF_OBJECT:
+		return json_is_object(v);
 	}
 	return 0;
 }
@@ -91,23 +108,24 @@ int json_check_fields(json_t *obj, const struct json_field *fields, size_t n, st
 			if (strcmp(fields[i].name, key) == 0)
 				break;
 		if (i == n)
-			return err_set(e, ERR_INVALID, "unknown_field", "unknown field '%.64s'", key);
+			return err_set(e, ERR_INVALID, "unknown_field", "unknown field '%.64s'",
+			               key);
 		if (json_is_null(v))
 			continue;
 		if (!type_ok(v, fields[i].type))
-			return err_set(e, ERR_INVALID, "invalid_field", "field '%s' must be %s", key,
-				       type_name(fields[i].type));
+			return err_set(e, ERR_INVALID, "invalid_field", "field '%s' must be %s",
+			               key, type_name(fields[i].type));
 		if (fields[i].max && json_is_string(v) && json_string_length(v) > fields[i].max)
 			return err_set(e, ERR_INVALID, "invalid_field",
-				       "field '%s' is longer than %zu bytes", key, fields[i].max);
+			               "field '%s' is longer than %zu bytes", key, fields[i].max);
 		if (fields[i].max && json_is_array(v) && json_array_size(v) > fields[i].max)
 			return err_set(e, ERR_INVALID, "invalid_field",
-				       "field '%s' has more than %zu items", key, fields[i].max);
+			               "field '%s' has more than %zu items", key, fields[i].max);
 	}
 	for (size_t i = 0; i < n; i++)
 		if (fields[i].required && !json_has(obj, fields[i].name))
 			return err_set(e, ERR_INVALID, "missing_field", "field '%s' is required",
-				       fields[i].name);
+			               fields[i].name);
 	return 0;
 }
 
@@ -137,11 +155,21 @@ int json_escape_buf(struct buf *b, const char *s)
 		char esc[7] = {'\\', 0};
 		size_t n = 2;
 		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
+		case '"':
+			esc[1] = '"';
+			break;
+		case '\\':
+			esc[1] = '\\';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
 		default:
 			esc[1] = 'u';
 			esc[2] = '0';

@@ -84,16 +84,18 @@ static char *put_digits(char *p, int v, int width)
 	return p + width;
 }
 
+/* The days that formatting clamps to: four-digit years only. */
+#define FORMAT_FIRST_DAY ((int64_t)-719528) /* 0000-01-01 */
+#define FORMAT_LAST_DAY  ((int64_t)2932896) /* 9999-12-31 */
+
 /* Clamps DAY to years 0000..9999 and writes "YYYY-MM-DD" without a NUL. */
 static char *put_day(char *p, int64_t day)
 {
-	static const int64_t first = -719528; /* 0000-01-01 */
-	static const int64_t last = 2932896;  /* 9999-12-31 */
 	int y, m, d;
-	if (day < first)
-		day = first;
-	if (day > last)
-		day = last;
+	if (day < FORMAT_FIRST_DAY)
+		day = FORMAT_FIRST_DAY;
+	if (day > FORMAT_LAST_DAY)
+		day = FORMAT_LAST_DAY;
 	day_to_civil(day, &y, &m, &d);
 	p = put_digits(p, y, 4);
 	*p++ = '-';
@@ -113,11 +115,10 @@ void time_format_iso8601(int64_t t, char out[21])
 	int64_t day = floor_div(t, DAY_SECONDS);
 	int64_t sec = t - day * DAY_SECONDS;
 	/* Clamping the day must clamp the time of day with it. */
-	if (day < -719528) {
+	if (day < FORMAT_FIRST_DAY)
 		sec = 0;
-	} else if (day > 2932896) {
+	else if (day > FORMAT_LAST_DAY)
 		sec = DAY_SECONDS - 1;
-	}
 	char *p = put_day(out, day);
 	*p++ = 'T';
 	p = put_digits(p, (int)(sec / 3600), 2);

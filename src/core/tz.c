@@ -28,7 +28,7 @@
 /* tz_offset() clamps instants to +-TZ_T_LIMIT so no arithmetic overflows. */
 #define TZ_T_LIMIT ((int64_t)1 << 60)
 /* Hash slots for the cache: a power of two, at least twice TZ_CACHE_MAX. */
-#define TZ_CACHE_SLOTS 1024
+#define TZ_CACHE_SLOTS 2048
 
 _Static_assert(TZ_CACHE_SLOTS >= 2 * TZ_CACHE_MAX, "cache table too small");
 _Static_assert((TZ_CACHE_SLOTS & (TZ_CACHE_SLOTS - 1)) == 0, "slots must be a power of two");
@@ -114,6 +114,10 @@ int tz_valid_name(const char *name)
 		if (!is_alpha(c) && !is_digit(c) && c != '_' && c != '+' && c != '-' && c != '/')
 			return 0;
 	}
+	/* posix/ and right/ only repeat the main tree (right/ is not unix time): refused,
+	 * so that the bounded cache always has room for every real zone. */
+	if (!strncmp(name, "posix/", 6) || !strncmp(name, "right/", 6))
+		return 0;
 	return !strstr(name, "..") && !strstr(name, "//");
 }
 
@@ -409,7 +413,7 @@ static struct tz *read_block(struct cursor *c, const struct tzif_header *h, size
 	for (size_t i = 0; i < ntypes; i++) {
 		const unsigned char *tt = types + 6 * i;
 		int32_t utoff = (int32_t)be32(tt);
-		/* RFC 8536: never -2^31, and -25h < utoff < 26h in practice. */
+		/* RFC 8536 section 3.2: utoff should lie in [-89999, 93599]. */
 		if (utoff <= -25 * 3600 || utoff >= 26 * 3600 || tt[4] > 1 || tt[5] >= h->charcnt)
 			goto bad;
 		ztypes[i].utoff = utoff;

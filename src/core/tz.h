@@ -4,8 +4,9 @@
  * glibc's localtime_r() follows the process-wide TZ variable, so it cannot
  * answer "what day is it for this user" for many users on many threads.
  * This module loads a zone's TZif file once, keeps it immutable in a
- * process-wide cache, and answers offset questions without locks or global
- * state, so struct tz pointers can be shared freely between threads.
+ * process-wide cache, and answers offset questions from that immutable
+ * data without locks, so struct tz pointers can be shared freely between
+ * threads.
  *
  * Files come from $TZDIR when it is set and non-empty, otherwise from
  * /usr/share/zoneinfo. "UTC" and "Etc/UTC" are built in and work without
@@ -19,7 +20,7 @@
 /* Longest zone name accepted by tz_valid_name(). */
 #define TZ_NAME_MAX 64
 /* Most zones loaded from files that the cache holds (built-ins not counted). */
-#define TZ_CACHE_MAX 512
+#define TZ_CACHE_MAX 1024 /* tzdata has ~450 zones outside posix/ and right/ */
 /* Largest TZif file read; real ones are under 4 KiB. */
 #define TZ_FILE_MAX (256 * 1024)
 

@@ -22,6 +22,8 @@ int err_set(struct err *e, int code, const char *id, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 		va_end(ap);
+		/* Messages quote user input and may be cut: they must stay valid UTF-8. */
+		utf8_sanitize(e->msg);
 	}
 	return code;
 }
@@ -29,17 +31,28 @@ int err_set(struct err *e, int code, const char *id, const char *fmt, ...)
 int err_http_status(int code)
 {
 	switch (code) {
-	case ERR_OK: return 200;
-	case ERR_BAD_REQUEST: return 400;
-	case ERR_UNAUTH: return 401;
-	case ERR_FORBIDDEN: return 403;
-	case ERR_NOT_FOUND: return 404;
-	case ERR_CONFLICT: return 409;
-	case ERR_TOO_LARGE: return 413;
-	case ERR_INVALID: return 422;
-	case ERR_THROTTLED: return 429;
-	case ERR_UNAVAILABLE: return 503;
-	default: return 500;
+	case ERR_OK:
+		return 200;
+	case ERR_BAD_REQUEST:
+		return 400;
+	case ERR_UNAUTH:
+		return 401;
+	case ERR_FORBIDDEN:
+		return 403;
+	case ERR_NOT_FOUND:
+		return 404;
+	case ERR_CONFLICT:
+		return 409;
+	case ERR_TOO_LARGE:
+		return 413;
+	case ERR_INVALID:
+		return 422;
+	case ERR_THROTTLED:
+		return 429;
+	case ERR_UNAVAILABLE:
+		return 503;
+	default:
+		return 500;
 	}
 }
 
@@ -196,6 +209,33 @@ int utf8_valid(const char *str, size_t len)
 		i += n + 1;
 	}
 	return 1;
+}
+
+/* Length of the valid UTF-8 sequence at S (of at most LEN bytes), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t len)
+{
+	size_t n = s[0] < 0x80             ? 1
+	           : (s[0] & 0xE0) == 0xC0 ? 2
+	           : (s[0] & 0xF0) == 0xE0 ? 3
+	           : (s[0] & 0xF8) == 0xF0 ? 4
+	                                   : 0;
+	if (n == 0 || n > len)
+		return 0;
+	return utf8_valid((const char *)s, n) ? n : 0;
+}
+
+void utf8_sanitize(char *s)
+{
+	size_t len = strlen(s);
+	unsigned char *p = (unsigned char *)s;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(p + i, len - i);
+		if (n == 0) {
+			p[i++] = '?';
+			continue;
+		}
+		i += n;
+	}
 }
 
 void random_bytes(void *buf, size_t n)

@@ -34,14 +34,14 @@ enum err_code {
 
 /* An error: a snake_case code for machines and a sentence for people. */
 struct err {
-	int code;       /* enum err_code */
-	char id[48];    /* e.g. "not_found" */
+	int code;    /* enum err_code */
+	char id[48]; /* e.g. "not_found" */
 	char msg[ERR_MSG_MAX];
 };
 
 /* Fills E and returns CODE, so `return err_set(e, ...)` reads naturally. */
 int err_set(struct err *e, int code, const char *id, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* HTTP status for an error code. */
 int err_http_status(int code);
 
@@ -67,6 +67,8 @@ int str_to_double(const char *s, double *out);
 int str_ieq(const char *a, const char *b);
 /* True if S is valid UTF-8 of LEN bytes (no overlongs, no surrogates). */
 int utf8_valid(const char *s, size_t len);
+/* Replaces each byte that is not part of valid UTF-8 with '?', in place. */
+void utf8_sanitize(char *s);
 
 /* Fills BUF with N cryptographically random bytes. */
 void random_bytes(void *buf, size_t n);

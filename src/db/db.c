@@ -21,10 +21,11 @@ int db_pool_open(const char *url, int size, struct db_pool **out, struct err *e)
 	if (strncmp(url, "sqlite:", 7) == 0)
 		return db_sqlite_ops.pool_open(url + 7, size, out, e);
 	if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
-		return err_set(e, ERR_INVALID, "unsupported_database",
-			       "this build has no PostgreSQL driver yet; use DATABASE_URL=sqlite:PATH");
+		return err_set(
+		    e, ERR_INVALID, "unsupported_database",
+		    "this build has no PostgreSQL driver yet; use DATABASE_URL=sqlite:PATH");
 	return err_set(e, ERR_INVALID, "invalid_database_url",
-		       "DATABASE_URL must start with sqlite: or postgresql://");
+	               "DATABASE_URL must start with sqlite: or postgresql://");
 }
 
 void db_pool_close(struct db_pool *p)
@@ -137,29 +138,38 @@ static int bind_va(struct db_stmt *st, const char *types, va_list ap)
 	int rc = 0;
 	for (int i = 0; types && types[i] && !rc; i++) {
 		switch (types[i]) {
-		case 't': rc = db_bind_text(st, i + 1, va_arg(ap, const char *)); break;
-		case 'i': rc = db_bind_int(st, i + 1, va_arg(ap, int64_t)); break;
+		case 't':
+			rc = db_bind_text(st, i + 1, va_arg(ap, const char *));
+			break;
+		case 'i':
+			rc = db_bind_int(st, i + 1, va_arg(ap, int64_t));
+			break;
 		case 'o': {
 			int64_t v = va_arg(ap, int64_t);
 			rc = v < 0 ? db_bind_null(st, i + 1) : db_bind_int(st, i + 1, v);
 			break;
 		}
-		case 'd': rc = db_bind_double(st, i + 1, va_arg(ap, double)); break;
+		case 'd':
+			rc = db_bind_double(st, i + 1, va_arg(ap, double));
+			break;
 		case 'b': {
 			const void *p = va_arg(ap, const void *);
 			size_t n = va_arg(ap, size_t);
 			rc = db_bind_blob(st, i + 1, p, n);
 			break;
 		}
-		case 'n': rc = db_bind_null(st, i + 1); break;
-		default: rc = ERR_INTERNAL;
+		case 'n':
+			rc = db_bind_null(st, i + 1);
+			break;
+		default:
+			rc = ERR_INTERNAL;
 		}
 	}
 	return rc;
 }
 
 static int query_va(struct db *db, struct db_stmt **out, struct err *e, const char *sql,
-		    const char *types, va_list ap)
+                    const char *types, va_list ap)
 {
 	struct db_stmt *st;
 	int rc = db_prepare(db, sql, &st, e);
@@ -173,8 +183,8 @@ static int query_va(struct db *db, struct db_stmt **out, struct err *e, const ch
 	return 0;
 }
 
-int db_query(struct db *db, struct db_stmt **out, struct err *e, const char *sql,
-	     const char *types, ...)
+int db_query(struct db *db, struct db_stmt **out, struct err *e, const char *sql, const char *types,
+             ...)
 {
 	va_list ap;
 	va_start(ap, types);
@@ -183,8 +193,7 @@ int db_query(struct db *db, struct db_stmt **out, struct err *e, const char *sql
 	return rc;
 }
 
-int db_run(struct db *db, struct err *e, int64_t *changes, const char *sql, const char *types,
-	   ...)
+int db_run(struct db *db, struct err *e, int64_t *changes, const char *sql, const char *types, ...)
 {
 	struct db_stmt *st;
 	va_list ap;
@@ -203,8 +212,7 @@ int db_run(struct db *db, struct err *e, int64_t *changes, const char *sql, cons
 	return 0;
 }
 
-int db_scalar(struct db *db, struct err *e, int64_t *out, const char *sql, const char *types,
-	      ...)
+int db_scalar(struct db *db, struct err *e, int64_t *out, const char *sql, const char *types, ...)
 {
 	struct db_stmt *st;
 	va_list ap;

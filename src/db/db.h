@@ -103,14 +103,12 @@ void db_finish(struct db_stmt *st);
  * (negative binds NULL), 'd' double,
  * 'b' const void * then size_t, 'n' nothing (binds NULL).
  */
-int db_query(struct db *db, struct db_stmt **out, struct err *e, const char *sql,
-	     const char *types, ...);
+int db_query(struct db *db, struct db_stmt **out, struct err *e, const char *sql, const char *types,
+             ...);
 /* Runs a statement with arguments to completion; *CHANGES (may be NULL) gets the row count. */
-int db_run(struct db *db, struct err *e, int64_t *changes, const char *sql, const char *types,
-	   ...);
+int db_run(struct db *db, struct err *e, int64_t *changes, const char *sql, const char *types, ...);
 /* Runs a query that yields one integer; ERR_NOT_FOUND when there is no row. */
-int db_scalar(struct db *db, struct err *e, int64_t *out, const char *sql, const char *types,
-	      ...);
+int db_scalar(struct db *db, struct err *e, int64_t *out, const char *sql, const char *types, ...);
 
 /* Runs one or more statements without parameters (DDL, migrations). */
 int db_exec(struct db *db, const char *sql, struct err *e);

@@ -37,7 +37,7 @@ struct db {
 
 struct db_pool {
 	const struct db_ops *ops;
-	char *path;
+	char *path; /* a file name, or a shared in-memory URI for ":memory:" */
 	pthread_key_t key;
 	pthread_mutex_t lock;
 	struct db *conns;
@@ -57,7 +57,7 @@ static int map_error(sqlite3 *h, int rc, struct err *e)
 	if ((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_FULL ||
 	    (rc & 0xff) == SQLITE_IOERR)
 		return err_set(e, ERR_UNAVAILABLE, "database_unavailable", "database error: %s",
-			       msg);
+		               msg);
 	return err_set(e, ERR_INTERNAL, "database_error", "sqlite: %s", msg);
 }
 
@@ -91,10 +91,18 @@ static int sq_pool_open(const char *path, int size, struct db_pool **out, struct
 		return err_set(e, ERR_INVALID, "invalid_database_url", "empty SQLite path");
 	if (strcmp(path, ":memory:") && make_parent_dirs(path))
 		return err_set(e, ERR_UNAVAILABLE, "database_unavailable",
-			       "cannot create the directory of '%s'", path);
+		               "cannot create the directory of '%s'", path);
 	struct db_pool *p = xcalloc(1, sizeof(*p));
 	p->ops = &db_sqlite_ops;
-	p->path = xstrdup(path);
+	/*
+	 * Every thread has its own connection, so a private ":memory:" database
+	 * would be a different empty one per thread: name a shared one instead.
+	 * It lives while the pool's first connection stays open.
+	 */
+	if (strcmp(path, ":memory:") == 0)
+		p->path = xasprintf("file:maang-mem-%p?mode=memory&cache=shared", (void *)p);
+	else
+		p->path = xstrdup(path);
 	pthread_mutex_init(&p->lock, NULL);
 	if (pthread_key_create(&p->key, NULL)) {
 		free(p->path);
@@ -143,10 +151,12 @@ static int open_conn(struct db_pool *p, struct db **out, struct err *e)
 {
 	sqlite3 *h = NULL;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	if (strncmp(p->path, "file:", 5) == 0)
+		flags |= SQLITE_OPEN_URI;
 	int rc = sqlite3_open_v2(p->path, &h, flags, NULL);
 	if (rc != SQLITE_OK) {
 		err_set(e, ERR_UNAVAILABLE, "database_unavailable", "cannot open '%s': %s", p->path,
-			h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+		        h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
 		sqlite3_close_v2(h);
 		return e->code;
 	}
@@ -154,14 +164,14 @@ static int open_conn(struct db_pool *p, struct db **out, struct err *e)
 	const char *sync = getenv("DB_SYNCHRONOUS");
 	char pragmas[256];
 	snprintf(pragmas, sizeof(pragmas),
-		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;"
-		 "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8000;",
-		 sync && str_ieq(sync, "full") ? "FULL" : "NORMAL");
+	         "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;"
+	         "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8000;",
+	         sync && str_ieq(sync, "full") ? "FULL" : "NORMAL");
 	char *msg = NULL;
 	rc = sqlite3_exec(h, pragmas, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
 		err_set(e, ERR_UNAVAILABLE, "database_unavailable", "cannot configure '%s': %s",
-			p->path, msg ? msg : sqlite3_errstr(rc));
+		        p->path, msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		sqlite3_close_v2(h);
 		return e->code;
@@ -225,7 +235,7 @@ static int sq_prepare(struct db *db, const char *sql, struct db_stmt **out, stru
 	}
 	sqlite3_stmt *s;
 	int rc = sqlite3_prepare_v3(db->h, sql, -1, free_slot >= 0 ? SQLITE_PREPARE_PERSISTENT : 0,
-				    &s, NULL);
+	                            &s, NULL);
 	if (rc != SQLITE_OK)
 		return map_error(db->h, rc, e);
 	struct db_stmt *st = xcalloc(1, sizeof(*st));
@@ -347,26 +357,26 @@ static int64_t sq_changes(struct db *db)
 }
 
 const struct db_ops db_sqlite_ops = {
-	.dialect = "sqlite",
-	.pool_open = sq_pool_open,
-	.pool_close = sq_pool_close,
-	.acquire = sq_acquire,
-	.release = sq_release,
-	.prepare = sq_prepare,
-	.bind_text = sq_bind_text,
-	.bind_int = sq_bind_int,
-	.bind_double = sq_bind_double,
-	.bind_blob = sq_bind_blob,
-	.bind_null = sq_bind_null,
-	.step = sq_step,
-	.col_count = sq_col_count,
-	.col_is_null = sq_col_is_null,
-	.col_int = sq_col_int,
-	.col_double = sq_col_double,
-	.col_text = sq_col_text,
-	.col_blob = sq_col_blob,
-	.finish = sq_finish,
-	.exec = sq_exec,
-	.begin = sq_begin,
-	.changes = sq_changes,
+    .dialect = "sqlite",
+    .pool_open = sq_pool_open,
+    .pool_close = sq_pool_close,
+    .acquire = sq_acquire,
+    .release = sq_release,
+    .prepare = sq_prepare,
+    .bind_text = sq_bind_text,
+    .bind_int = sq_bind_int,
+    .bind_double = sq_bind_double,
+    .bind_blob = sq_bind_blob,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .col_count = sq_col_count,
+    .col_is_null = sq_col_is_null,
+    .col_int = sq_col_int,
+    .col_double = sq_col_double,
+    .col_text = sq_col_text,
+    .col_blob = sq_col_blob,
+    .finish = sq_finish,
+    .exec = sq_exec,
+    .begin = sq_begin,
+    .changes = sq_changes,
 };

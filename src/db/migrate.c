@@ -33,7 +33,7 @@ static int list_migrations(const char *dialect, struct migration *out, int max, 
 		memcpy(digits, name, strnlen(name, 4));
 		if (strlen(name) < 6 || name[4] != '_' || str_to_i64(digits, 1, 9999, &v))
 			return err_set(e, ERR_INTERNAL, "bad_migration",
-				       "migration '%s' is not named NNNN_name.sql", f->path);
+			               "migration '%s' is not named NNNN_name.sql", f->path);
 		if (n == max)
 			return err_set(e, ERR_INTERNAL, "bad_migration", "too many migrations");
 		out[n].version = (int)v;
@@ -46,7 +46,7 @@ static int list_migrations(const char *dialect, struct migration *out, int max, 
 		}
 		if (n > 0 && out[n].version == out[n - 1].version)
 			return err_set(e, ERR_INTERNAL, "bad_migration", "duplicate version %d",
-				       out[n].version);
+			               out[n].version);
 		n++;
 	}
 	return n;
@@ -54,17 +54,18 @@ static int list_migrations(const char *dialect, struct migration *out, int max, 
 
 static int ensure_table(struct db *db, struct err *e)
 {
-	return db_exec(db,
-		       "CREATE TABLE IF NOT EXISTS schema_migrations ("
-		       "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-		       e);
+	return db_exec(
+	    db,
+	    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+	    e);
 }
 
 static int is_applied(struct db *db, int version, int *applied, struct err *e)
 {
 	int64_t n;
 	int rc = db_scalar(db, e, &n, "SELECT count(*) FROM schema_migrations WHERE version = ?",
-			   "i", (int64_t)version);
+	                   "i", (int64_t)version);
 	if (rc == 0)
 		*applied = n > 0;
 	return rc;
@@ -95,9 +96,9 @@ int migrate_up(struct db *db, int *applied, struct err *e)
 			goto fail;
 		}
 		if ((rc = db_run(db, e, NULL,
-				 "INSERT INTO schema_migrations (version, name, applied_at) "
-				 "VALUES (?, ?, ?)",
-				 "iti", (int64_t)m[i].version, m[i].name, time_now())))
+		                 "INSERT INTO schema_migrations (version, name, applied_at) "
+		                 "VALUES (?, ?, ?)",
+		                 "iti", (int64_t)m[i].version, m[i].name, time_now())))
 			goto fail;
 		if ((rc = db_commit(db, e)))
 			goto fail;
@@ -126,7 +127,7 @@ int migrate_status(struct db *db, FILE *out, int *pending, struct err *e)
 		if ((rc = is_applied(db, m[i].version, &done, e)))
 			return rc;
 		fprintf(out, "%04d  %-9s %s\n", m[i].version, done ? "applied" : "pending",
-			m[i].name);
+		        m[i].name);
 		count += !done;
 	}
 	if (pending)

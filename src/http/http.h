@@ -1,8 +1,8 @@
 /*
  * http.h: the HTTP server on libmicrohttpd. Routes are a table of
  * {method, pattern, flags, handler}; one dispatcher applies the shared
- * checks before any handler runs: the body limit (413), JSON parsing of
- * bodies (400), authentication (401), the admin role (403). Every answer
+ * checks before any handler runs: the body limit (413), authentication
+ * (401), the admin role (403), JSON parsing of bodies (400). Every answer
  * carries an X-Request-Id, and every request ends with one JSON access log
  * line.
  *
@@ -20,7 +20,7 @@
 #include "core/util.h"
 
 #define HTTP_MAX_PARAMS      4
-#define HTTP_MAX_PATH        2048 /* longer paths get 414 */
+#define HTTP_MAX_PATH        2048 /* longer paths get 400 path_too_long */
 #define HTTP_MAX_QUERY_VALUE 1024 /* longer query values get 400 */
 
 /* Route flags. */
@@ -55,7 +55,7 @@ struct http_route {
  * error (ERR_UNAUTH with "invalid_token" / "token_expired" / "token_revoked").
  */
 typedef int (*http_auth_fn)(void *app, struct http_req *r, const char *token,
-			    struct http_user *user, struct err *e);
+                            struct http_user *user, struct err *e);
 
 struct http_server_opts {
 	const char *bind_address; /* "0.0.0.0", "127.0.0.1", ... */
@@ -77,8 +77,8 @@ struct http_req {
 	const struct http_route *route;
 	char method[16];
 	char *path;
-	char id[40];    /* request id */
-	char ip[64];    /* peer address */
+	char id[40]; /* request id */
+	char ip[64]; /* peer address */
 	struct buf body;
 	int body_too_large;
 	const char *params[HTTP_MAX_PARAMS]; /* path parameters, in pattern order */
@@ -95,6 +95,7 @@ struct http_req {
 	const char *raw_type;
 	char *location;
 	int retry_after; /* seconds, for 429 */
+	char allow[64];  /* methods of the path, for 405 */
 	struct err err;
 	int64_t started_us;
 	int queued; /* a response has been queued */
@@ -106,8 +107,11 @@ struct http_server;
 int http_server_start(const struct http_server_opts *o, struct http_server **out, struct err *e);
 /* The bound port (useful with port 0). */
 int http_server_port(const struct http_server *s);
-/* Stops accepting, finishes in-flight requests, frees the server. */
-void http_server_stop(struct http_server *s);
+/*
+ * Stops accepting connections, waits up to GRACE_MS for open connections
+ * to finish their requests, then closes the rest and frees the server.
+ */
+void http_server_stop(struct http_server *s, int grace_ms);
 
 /* A query-string argument, or NULL. */
 const char *http_query(struct http_req *r, const char *name);
@@ -118,7 +122,7 @@ const char *http_header(struct http_req *r, const char *name);
  * ERR_BAD_REQUEST naming the argument otherwise.
  */
 int http_query_int(struct http_req *r, const char *name, int64_t def, int64_t min, int64_t max,
-		   int64_t *out);
+                   int64_t *out);
 
 /* Shortcuts for handlers: set status + body and return 0. */
 int http_reply(struct http_req *r, int status, json_t *body);

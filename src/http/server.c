@@ -42,7 +42,7 @@ const char *http_header(struct http_req *r, const char *name)
 }
 
 int http_query_int(struct http_req *r, const char *name, int64_t def, int64_t min, int64_t max,
-		   int64_t *out)
+                   int64_t *out)
 {
 	const char *v = http_query(r, name);
 	if (!v || !*v) {
@@ -51,8 +51,8 @@ int http_query_int(struct http_req *r, const char *name, int64_t def, int64_t mi
 	}
 	if (str_to_i64(v, min, max, out))
 		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
-			       "'%s' must be an integer between %lld and %lld", name,
-			       (long long)min, (long long)max);
+		               "'%s' must be an integer between %lld and %lld", name,
+		               (long long)min, (long long)max);
 	return 0;
 }
 
@@ -91,17 +91,17 @@ static int valid_request_id(const char *s)
 static void peer_address(struct MHD_Connection *conn, char *out, size_t size)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	str_copy(out, size, "-");
 	if (!ci || !ci->client_addr)
 		return;
 	const struct sockaddr *sa = ci->client_addr;
 	if (sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-			  (socklen_t)size);
+		          (socklen_t)size);
 	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
-			  (socklen_t)size);
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		          out, (socklen_t)size);
 }
 
 /*
@@ -149,11 +149,15 @@ static int match(const char *pattern, const char *path, struct http_req *r)
 	return 1;
 }
 
-/* Finds the route; sets *METHOD_MISMATCH if the path exists with other methods. */
+/*
+ * Finds the route; sets *METHOD_MISMATCH if the path exists with other
+ * methods, and lists those in r->allow for the 405 answer.
+ */
 static const struct http_route *route_find(const struct http_server_opts *o, struct http_req *r,
-					   int *method_mismatch)
+                                           int *method_mismatch)
 {
 	*method_mismatch = 0;
+	r->allow[0] = '\0';
 	for (int i = 0; i < o->nroutes; i++) {
 		const struct http_route *rt = &o->routes[i];
 		if (!match(rt->pattern, r->path, r))
@@ -162,6 +166,12 @@ static const struct http_route *route_find(const struct http_server_opts *o, str
 		    (strcmp(r->method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0))
 			return rt;
 		*method_mismatch = 1;
+		size_t n = strlen(r->allow);
+		snprintf(r->allow + n, sizeof(r->allow) - n, "%s%s", n ? ", " : "", rt->method);
+		if (!strcmp(rt->method, "GET") && !strstr(r->allow, "HEAD")) {
+			n = strlen(r->allow);
+			snprintf(r->allow + n, sizeof(r->allow) - n, ", HEAD");
+		}
 	}
 	return NULL;
 }
@@ -171,10 +181,10 @@ static int authenticate(const struct http_server_opts *o, struct http_req *r)
 	const char *h = http_header(r, "Authorization");
 	if (!h)
 		return err_set(&r->err, ERR_UNAUTH, "unauthenticated",
-			       "missing Authorization: Bearer token");
+		               "missing Authorization: Bearer token");
 	if (strncasecmp(h, "Bearer ", 7) != 0 || !h[7])
 		return err_set(&r->err, ERR_UNAUTH, "unauthenticated",
-			       "Authorization must be 'Bearer <token>'");
+		               "Authorization must be 'Bearer <token>'");
 	const char *token = h + 7;
 	while (*token == ' ')
 		token++;
@@ -190,8 +200,8 @@ static void dispatch(const struct http_server_opts *o, struct http_req *r)
 {
 	int mismatch, rc;
 	if (r->body_too_large) {
-		err_set(&r->err, ERR_TOO_LARGE, "body_too_large",
-			"request body exceeds %ld bytes", o->max_body);
+		err_set(&r->err, ERR_TOO_LARGE, "body_too_large", "request body exceeds %ld bytes",
+		        o->max_body);
 		return;
 	}
 	if (!utf8_valid(r->path, strlen(r->path))) {
@@ -202,25 +212,25 @@ static void dispatch(const struct http_server_opts *o, struct http_req *r)
 	if (!rt) {
 		if (mismatch)
 			err_set(&r->err, ERR_BAD_REQUEST, "method_not_allowed",
-				"method %s is not allowed on %s", r->method, r->path);
+			        "method %s is not allowed on %s", r->method, r->path);
 		else
 			err_set(&r->err, ERR_NOT_FOUND, "not_found", "no route for %s %.200s",
-				r->method, r->path);
+			        r->method, r->path);
 		if (mismatch)
 			r->status = 405;
 		return;
 	}
 	r->route = rt;
-	if ((rt->flags & ROUTE_JSON) &&
-	    json_parse_body(r->body.data, r->body.len, 1, &r->json, &r->err))
-		return;
 	if (o->begin && o->begin(r))
 		return;
 	rc = 0;
 	if (rt->flags & (ROUTE_AUTH | ROUTE_ADMIN))
 		rc = authenticate(o, r);
 	if (!rc && (rt->flags & ROUTE_ADMIN) && strcmp(r->user.role, "admin") != 0)
-		rc = err_set(&r->err, ERR_FORBIDDEN, "forbidden", "this route needs the admin role");
+		rc =
+		    err_set(&r->err, ERR_FORBIDDEN, "forbidden", "this route needs the admin role");
+	if (!rc && (rt->flags & ROUTE_JSON))
+		rc = json_parse_body(r->body.data, r->body.len, 1, &r->json, &r->err);
 	if (!rc) {
 		r->status = 200;
 		rc = rt->handler(r);
@@ -277,7 +287,7 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct http_req *r)
 		len = 0;
 	}
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	    MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(data);
 		return MHD_NO;
@@ -285,8 +295,8 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct http_req *r)
 	if (len || r->status != 204)
 		MHD_add_response_header(resp, "Content-Type", type);
 	add_common_headers(resp, r);
-	if (r->status == 405)
-		MHD_add_response_header(resp, "Allow", "GET, POST, PUT, PATCH, DELETE");
+	if (r->status == 405 && r->allow[0])
+		MHD_add_response_header(resp, "Allow", r->allow);
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	r->queued = 1;
@@ -294,8 +304,8 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct http_req *r)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
 	struct http_server *s = cls;
 	struct http_req *r = *con_cls;
@@ -308,7 +318,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		str_copy(r->method, sizeof(r->method), method);
 		r->path = xstrdup(url);
 		buf_init(&r->body, (size_t)s->o.max_body);
-		const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+		const char *rid =
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
 		if (valid_request_id(rid)) {
 			str_copy(r->id, sizeof(r->id), rid);
 		} else {
@@ -318,7 +329,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		}
 		peer_address(conn, r->ip, sizeof(r->ip));
 		*con_cls = r;
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		const char *cl =
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		int64_t n;
 		if (cl && str_to_i64(cl, 0, INT64_MAX, &n) == 0 && n > s->o.max_body) {
 			/* Answer before reading the body; MHD closes the connection after. */
@@ -328,7 +340,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		}
 		if (strlen(url) > HTTP_MAX_PATH) {
 			err_set(&r->err, ERR_BAD_REQUEST, "path_too_long", "path exceeds %d bytes",
-				HTTP_MAX_PATH);
+			        HTTP_MAX_PATH);
 			return respond(conn, r);
 		}
 		return MHD_YES;
@@ -350,7 +362,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
+                         enum MHD_RequestTerminationCode toe)
 {
 	(void)cls, (void)conn;
 	struct http_req *r = *con_cls;
@@ -364,7 +376,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		buf_puts(&f, ",\"path\":");
 		json_escape_buf(&f, r->path);
 		buf_printf(&f, ",\"status\":%d,\"ms\":%.3f,\"ip\":\"%s\"", r->status,
-			   (double)(now_us() - r->started_us) / 1000.0, r->ip);
+		           (double)(now_us() - r->started_us) / 1000.0, r->ip);
 		if (r->authed)
 			buf_printf(&f, ",\"user\":\"%s\"", r->user.id);
 		if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
@@ -394,22 +406,20 @@ int http_server_start(const struct http_server_opts *o, struct http_server **out
 	if (inet_pton(AF_INET, o->bind_address ? o->bind_address : "0.0.0.0", &sa.sin_addr) != 1) {
 		free(s);
 		return err_set(e, ERR_INVALID, "invalid_config", "BIND_ADDRESS '%s' is not IPv4",
-			       o->bind_address);
+		               o->bind_address);
 	}
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = (unsigned)(o->threads > 0 ? o->threads : (cores > 0 ? cores : 2));
-	s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
-					MHD_ALLOW_SUSPEND_RESUME,
-				0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa,
-				MHD_OPTION_THREAD_POOL_SIZE, threads,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-				MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+	s->d = MHD_start_daemon(
+	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL,
+	    NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
 	if (!s->d) {
 		free(s);
 		return err_set(e, ERR_UNAVAILABLE, "listen_failed", "cannot listen on %s:%d",
-			       o->bind_address ? o->bind_address : "0.0.0.0", o->port);
+		               o->bind_address ? o->bind_address : "0.0.0.0", o->port);
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : o->port;
@@ -422,10 +432,21 @@ int http_server_port(const struct http_server *s)
 	return s->port;
 }
 
-void http_server_stop(struct http_server *s)
+void http_server_stop(struct http_server *s, int grace_ms)
 {
 	if (!s)
 		return;
+	/* Stop accepting, then let open requests finish before closing them. */
+	MHD_socket fd = MHD_quiesce_daemon(s->d);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	for (int waited = 0; waited < grace_ms; waited += 10) {
+		const union MHD_DaemonInfo *di =
+		    MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (!di || di->num_connections == 0)
+			break;
+		usleep(10000);
+	}
 	MHD_stop_daemon(s->d);
 	free(s);
 }

@@ -14,21 +14,21 @@
 
 static int outcome_ok(const char *s)
 {
-	return s && (!strcmp(s, "solved") || !strcmp(s, "solved_with_help") || !strcmp(s, "failed"));
+	return s &&
+	       (!strcmp(s, "solved") || !strcmp(s, "solved_with_help") || !strcmp(s, "failed"));
 }
 
-int attempt_from_json(const struct catalog *c, json_t *body, struct attempt_in *out,
-		      struct err *e)
+int attempt_from_json(const struct catalog *c, json_t *body, struct attempt_in *out, struct err *e)
 {
 	static const struct json_field fields[] = {
-		{"problem", JF_STRING, 1, 200},
-		{"outcome", JF_STRING, 1, 32},
-		{"minutes", JF_INT, 0, 0},
-		{"language", JF_STRING, 0, ATTEMPT_LANGUAGE_MAX},
-		{"confidence", JF_INT, 0, 0},
-		{"notes", JF_STRING, 0, ATTEMPT_NOTES_MAX},
-		{"solution_url", JF_STRING, 0, ATTEMPT_URL_MAX},
-		{"at", JF_DATE_STRING, 0, 64},
+	    {"problem", JF_STRING, 1, 200},
+	    {"outcome", JF_STRING, 1, 32},
+	    {"minutes", JF_INT, 0, 0},
+	    {"language", JF_STRING, 0, ATTEMPT_LANGUAGE_MAX},
+	    {"confidence", JF_INT, 0, 0},
+	    {"notes", JF_STRING, 0, ATTEMPT_NOTES_MAX},
+	    {"solution_url", JF_STRING, 0, ATTEMPT_URL_MAX},
+	    {"at", JF_DATE_STRING, 0, 64},
 	};
 	int rc = json_check_fields(body, fields, ARRAY_LEN(fields), e);
 	if (rc)
@@ -42,23 +42,23 @@ int attempt_from_json(const struct catalog *c, json_t *body, struct attempt_in *
 	a.minutes = -1;
 	if (!catalog_problem_by_slug(c, a.problem))
 		return err_set(e, ERR_INVALID, "unknown_problem", "unknown problem '%.100s'",
-			       a.problem);
+		               a.problem);
 	if (!outcome_ok(a.outcome))
 		return err_set(e, ERR_INVALID, "invalid_field",
-			       "field 'outcome' must be solved, solved_with_help or failed");
+		               "field 'outcome' must be solved, solved_with_help or failed");
 	if (json_has(body, "minutes")) {
 		json_int_t m = json_integer_value(json_object_get(body, "minutes"));
 		if (m < 0 || m > ATTEMPT_MINUTES_MAX)
 			return err_set(e, ERR_INVALID, "invalid_field",
-				       "field 'minutes' must be between 0 and %d",
-				       ATTEMPT_MINUTES_MAX);
+			               "field 'minutes' must be between 0 and %d",
+			               ATTEMPT_MINUTES_MAX);
 		a.minutes = m;
 	}
 	if (json_has(body, "confidence")) {
 		json_int_t v = json_integer_value(json_object_get(body, "confidence"));
 		if (v < 1 || v > 5)
 			return err_set(e, ERR_INVALID, "invalid_field",
-				       "field 'confidence' must be between 1 and 5");
+			               "field 'confidence' must be between 1 and 5");
 		a.confidence = (int)v;
 	}
 	if (a.language && !*a.language)
@@ -66,18 +66,18 @@ int attempt_from_json(const struct catalog *c, json_t *body, struct attempt_in *
 	if (a.solution_url && *a.solution_url && strncmp(a.solution_url, "https://", 8) &&
 	    strncmp(a.solution_url, "http://", 7))
 		return err_set(e, ERR_INVALID, "invalid_field",
-			       "field 'solution_url' must be an http(s) URL");
+		               "field 'solution_url' must be an http(s) URL");
 	if (json_has(body, "at")) {
 		if (time_parse_iso8601(json_str(body, "at"), &a.at))
 			return err_set(e, ERR_INVALID, "invalid_field",
-				       "field 'at' must be an ISO 8601 time such as "
-				       "2024-05-01T18:30:00Z");
+			               "field 'at' must be an ISO 8601 time such as "
+			               "2024-05-01T18:30:00Z");
 		if (a.at > time_now() + ATTEMPT_FUTURE_SLACK)
 			return err_set(e, ERR_INVALID, "invalid_field",
-				       "field 'at' is in the future");
+			               "field 'at' is in the future");
 		if (a.at < ATTEMPT_EARLIEST)
 			return err_set(e, ERR_INVALID, "invalid_field",
-				       "field 'at' is before 2000-01-01");
+			               "field 'at' is before 2000-01-01");
 	}
 	*out = a;
 	return 0;
@@ -97,105 +97,104 @@ static json_t *text_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-#define ATTEMPT_COLS                                                                              \
-	"id, problem_id, outcome, minutes, language, confidence, notes, solution_url, at, "      \
+#define ATTEMPT_COLS                                                                               \
+	"id, problem_id, outcome, minutes, language, confidence, notes, solution_url, at, "        \
 	"created_at"
 
 static json_t *attempt_row_json(const struct catalog *c, struct db_stmt *st)
 {
 	const struct catalog_problem *p = catalog_problem_by_id(c, db_col_int(st, 1));
 	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-			 db_col_text(st, 0), "problem", p ? p->slug : "", "title",
-			 p ? p->title : "", "outcome", db_col_text(st, 2), "minutes",
-			 db_col_is_null(st, 3) ? json_null() : json_integer(db_col_int(st, 3)),
-			 "language", text_or_null(db_col_text(st, 4)), "confidence",
-			 db_col_is_null(st, 5) ? json_null() : json_integer(db_col_int(st, 5)),
-			 "notes", text_or_null(db_col_text(st, 6)), "solution_url",
-			 text_or_null(db_col_text(st, 7)), "at", iso_or_null(0, db_col_int(st, 8)),
-			 "created_at", iso_or_null(0, db_col_int(st, 9)));
+	                 db_col_text(st, 0), "problem", p ? p->slug : "", "title",
+	                 p ? p->title : "", "outcome", db_col_text(st, 2), "minutes",
+	                 db_col_is_null(st, 3) ? json_null() : json_integer(db_col_int(st, 3)),
+	                 "language", text_or_null(db_col_text(st, 4)), "confidence",
+	                 db_col_is_null(st, 5) ? json_null() : json_integer(db_col_int(st, 5)),
+	                 "notes", text_or_null(db_col_text(st, 6)), "solution_url",
+	                 text_or_null(db_col_text(st, 7)), "at", iso_or_null(0, db_col_int(st, 8)),
+	                 "created_at", iso_or_null(0, db_col_int(st, 9)));
 }
 
 /* Rebuilds the progress row of one problem from its attempts. */
-static int recompute_progress(struct db *db, const char *user_id, int64_t problem_id,
-			      struct err *e)
+static int recompute_progress(struct db *db, const char *user_id, int64_t problem_id, struct err *e)
 {
-	int rc = db_run(db, e, NULL,
-			"INSERT INTO problem_progress (user_id, problem_id, status, attempts, "
-			"solved_count, first_at, last_at, last_outcome, best_minutes) "
-			"SELECT user_id, problem_id, "
-			"CASE WHEN sum(CASE WHEN outcome = 'solved' THEN 1 ELSE 0 END) > 0 "
-			"THEN 'solved' ELSE 'attempted' END, count(*), "
-			"sum(CASE WHEN outcome = 'solved' THEN 1 ELSE 0 END), min(at), max(at), "
-			"(SELECT b.outcome FROM attempts b WHERE b.user_id = a.user_id AND "
-			"b.problem_id = a.problem_id ORDER BY b.at DESC, b.created_at DESC, b.id "
-			"LIMIT 1), "
-			"min(CASE WHEN outcome = 'solved' THEN minutes END) "
-			"FROM attempts a WHERE user_id = ? AND problem_id = ? "
-			"GROUP BY user_id, problem_id "
-			"ON CONFLICT (user_id, problem_id) DO UPDATE SET status = excluded.status, "
-			"attempts = excluded.attempts, solved_count = excluded.solved_count, "
-			"first_at = excluded.first_at, last_at = excluded.last_at, "
-			"last_outcome = excluded.last_outcome, best_minutes = excluded.best_minutes",
-			"ti", user_id, problem_id);
+	int rc =
+	    db_run(db, e, NULL,
+	           "INSERT INTO problem_progress (user_id, problem_id, status, attempts, "
+	           "solved_count, first_at, last_at, last_outcome, best_minutes) "
+	           "SELECT user_id, problem_id, "
+	           "CASE WHEN sum(CASE WHEN outcome = 'solved' THEN 1 ELSE 0 END) > 0 "
+	           "THEN 'solved' ELSE 'attempted' END, count(*), "
+	           "sum(CASE WHEN outcome = 'solved' THEN 1 ELSE 0 END), min(at), max(at), "
+	           "(SELECT b.outcome FROM attempts b WHERE b.user_id = a.user_id AND "
+	           "b.problem_id = a.problem_id ORDER BY b.at DESC, b.created_at DESC, b.id "
+	           "LIMIT 1), "
+	           "min(CASE WHEN outcome = 'solved' THEN minutes END) "
+	           "FROM attempts a WHERE user_id = ? AND problem_id = ? "
+	           "GROUP BY user_id, problem_id "
+	           "ON CONFLICT (user_id, problem_id) DO UPDATE SET status = excluded.status, "
+	           "attempts = excluded.attempts, solved_count = excluded.solved_count, "
+	           "first_at = excluded.first_at, last_at = excluded.last_at, "
+	           "last_outcome = excluded.last_outcome, best_minutes = excluded.best_minutes",
+	           "ti", user_id, problem_id);
 	if (rc)
 		return rc;
 	return db_run(db, e, NULL,
-		      "DELETE FROM problem_progress WHERE user_id = ? AND problem_id = ? AND "
-		      "NOT EXISTS (SELECT 1 FROM attempts WHERE user_id = ? AND problem_id = ?)",
-		      "titi", user_id, problem_id, user_id, problem_id);
+	              "DELETE FROM problem_progress WHERE user_id = ? AND problem_id = ? AND "
+	              "NOT EXISTS (SELECT 1 FROM attempts WHERE user_id = ? AND problem_id = ?)",
+	              "titi", user_id, problem_id, user_id, problem_id);
 }
 
-int practice_problem_progress(struct db *db, const char *user_id, int64_t problem_id,
-			      json_t **out, struct err *e)
+int practice_problem_progress(struct db *db, const char *user_id, int64_t problem_id, json_t **out,
+                              struct err *e)
 {
 	struct db_stmt *st;
 	int rc = db_query(db, &st, e,
-			  "SELECT status, attempts, solved_count, first_at, last_at, last_outcome, "
-			  "best_minutes, next_review FROM problem_progress "
-			  "WHERE user_id = ? AND problem_id = ?",
-			  "ti", user_id, problem_id);
+	                  "SELECT status, attempts, solved_count, first_at, last_at, last_outcome, "
+	                  "best_minutes, next_review FROM problem_progress "
+	                  "WHERE user_id = ? AND problem_id = ?",
+	                  "ti", user_id, problem_id);
 	if (rc)
 		return rc;
 	rc = db_step(st, e);
 	if (rc == DB_ROW) {
-		*out = json_pack("{s:s, s:I, s:I, s:o, s:o, s:s, s:o, s:o}", "status",
-				 db_col_text(st, 0), "attempts", (json_int_t)db_col_int(st, 1),
-				 "solved_count", (json_int_t)db_col_int(st, 2), "first_attempt_at",
-				 iso_or_null(0, db_col_int(st, 3)), "last_attempt_at",
-				 iso_or_null(0, db_col_int(st, 4)), "last_outcome",
-				 db_col_text(st, 5), "best_minutes",
-				 db_col_is_null(st, 6) ? json_null()
-						       : json_integer(db_col_int(st, 6)),
-				 "next_review", iso_or_null(db_col_is_null(st, 7), db_col_int(st, 7)));
+		*out =
+		    json_pack("{s:s, s:I, s:I, s:o, s:o, s:s, s:o, s:o}", "status",
+		              db_col_text(st, 0), "attempts", (json_int_t)db_col_int(st, 1),
+		              "solved_count", (json_int_t)db_col_int(st, 2), "first_attempt_at",
+		              iso_or_null(0, db_col_int(st, 3)), "last_attempt_at",
+		              iso_or_null(0, db_col_int(st, 4)), "last_outcome", db_col_text(st, 5),
+		              "best_minutes",
+		              db_col_is_null(st, 6) ? json_null() : json_integer(db_col_int(st, 6)),
+		              "next_review", iso_or_null(db_col_is_null(st, 7), db_col_int(st, 7)));
 		rc = 0;
 	} else if (rc == DB_DONE) {
 		*out = json_pack("{s:s, s:i, s:i, s:n, s:n, s:n, s:n, s:n}", "status", "todo",
-				 "attempts", 0, "solved_count", 0, "first_attempt_at",
-				 "last_attempt_at", "last_outcome", "best_minutes", "next_review");
+		                 "attempts", 0, "solved_count", 0, "first_attempt_at",
+		                 "last_attempt_at", "last_outcome", "best_minutes", "next_review");
 		rc = 0;
 	}
 	db_finish(st);
 	return rc;
 }
 
-static int day_counter(struct db *db, const char *user_id, int64_t day, int delta,
-		       struct err *e)
+static int day_counter(struct db *db, const char *user_id, int64_t day, int delta, struct err *e)
 {
 	int rc = db_run(db, e, NULL,
-			"INSERT INTO activity_days (user_id, day, count) VALUES (?, ?, ?) "
-			"ON CONFLICT (user_id, day) DO UPDATE SET count = activity_days.count + "
-			"excluded.count",
-			"tii", user_id, day, (int64_t)delta);
+	                "INSERT INTO activity_days (user_id, day, count) VALUES (?, ?, ?) "
+	                "ON CONFLICT (user_id, day) DO UPDATE SET count = activity_days.count + "
+	                "excluded.count",
+	                "tii", user_id, day, (int64_t)delta);
 	if (rc || delta > 0)
 		return rc;
 	return db_run(db, e, NULL,
-		      "DELETE FROM activity_days WHERE user_id = ? AND day = ? AND count <= 0", "ti",
-		      user_id, day);
+	              "DELETE FROM activity_days WHERE user_id = ? AND day = ? AND count <= 0",
+	              "ti", user_id, day);
 }
 
 int practice_insert_attempt(struct db *db, const struct catalog *c, const struct tz *zone,
-			    const char *user_id, const struct attempt_in *in, char id[37],
-			    struct err *e)
+                            const char *user_id, const struct attempt_in *in, char id[37],
+                            struct err *e)
 {
 	const struct catalog_problem *p = catalog_problem_by_slug(c, in->problem);
 	int64_t now = time_now(), at = in->at ? in->at : now;
@@ -203,12 +202,12 @@ int practice_insert_attempt(struct db *db, const struct catalog *c, const struct
 	int rc;
 	uuid_v4(id);
 	if ((rc = db_run(db, e, NULL,
-			 "INSERT INTO attempts (id, user_id, problem_id, outcome, minutes, "
-			 "language, confidence, notes, solution_url, at, day, created_at) "
-			 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			 "ttitotottiii", id, user_id, p->id, in->outcome, in->minutes,
-			 in->language, (int64_t)(in->confidence ? in->confidence : -1), in->notes,
-			 in->solution_url, at, day, now)))
+	                 "INSERT INTO attempts (id, user_id, problem_id, outcome, minutes, "
+	                 "language, confidence, notes, solution_url, at, day, created_at) "
+	                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                 "ttitotottiii", id, user_id, p->id, in->outcome, in->minutes, in->language,
+	                 (int64_t)(in->confidence ? in->confidence : -1), in->notes,
+	                 in->solution_url, at, day, now)))
 		return rc;
 	if ((rc = recompute_progress(db, user_id, p->id, e)) ||
 	    (rc = day_counter(db, user_id, day, 1, e)))
@@ -229,12 +228,12 @@ static int load_zone(struct db *db, const char *user_id, const struct tz **zone,
 }
 
 int practice_get_attempt(struct db *db, const struct catalog *c, const char *user_id,
-			 const char *id, json_t **out, struct err *e)
+                         const char *id, json_t **out, struct err *e)
 {
 	struct db_stmt *st;
 	int rc = db_query(db, &st, e,
-			  "SELECT " ATTEMPT_COLS " FROM attempts WHERE id = ? AND user_id = ?", "tt",
-			  id, user_id);
+	                  "SELECT " ATTEMPT_COLS " FROM attempts WHERE id = ? AND user_id = ?",
+	                  "tt", id, user_id);
 	if (rc)
 		return rc;
 	rc = db_step(st, e);
@@ -249,8 +248,8 @@ int practice_get_attempt(struct db *db, const struct catalog *c, const char *use
 }
 
 int practice_log_attempt(struct db *db, const struct catalog *c, const struct audit_ctx *ctx,
-			 const char *user_id, const struct attempt_in *in, json_t **out,
-			 struct err *e)
+                         const char *user_id, const struct attempt_in *in, json_t **out,
+                         struct err *e)
 {
 	const struct tz *zone;
 	char id[37];
@@ -267,8 +266,8 @@ int practice_log_attempt(struct db *db, const struct catalog *c, const struct au
 	if (rc)
 		goto fail;
 	if ((rc = practice_get_attempt(db, c, user_id, id, &attempt, e)) ||
-	    (rc = practice_problem_progress(db, user_id, catalog_problem_by_slug(c, in->problem)->id,
-					    &progress, e)))
+	    (rc = practice_problem_progress(
+	         db, user_id, catalog_problem_by_slug(c, in->problem)->id, &progress, e)))
 		goto fail;
 	if ((rc = db_commit(db, e)))
 		goto fail;
@@ -282,8 +281,8 @@ fail:
 }
 
 int practice_list_attempts(struct db *db, const struct catalog *c, const char *user_id,
-			   const char *problem, int64_t since, int64_t limit, int64_t offset,
-			   json_t **out, struct err *e)
+                           const char *problem, int64_t since, int64_t limit, int64_t offset,
+                           json_t **out, struct err *e)
 {
 	int64_t pid = -1, total;
 	struct db_stmt *st;
@@ -291,20 +290,20 @@ int practice_list_attempts(struct db *db, const struct catalog *c, const char *u
 	if (problem) {
 		const struct catalog_problem *p = catalog_problem_by_slug(c, problem);
 		if (!p)
-			return err_set(e, ERR_INVALID, "unknown_problem", "unknown problem '%.100s'",
-				       problem);
+			return err_set(e, ERR_INVALID, "unknown_problem",
+			               "unknown problem '%.100s'", problem);
 		pid = p->id;
 	}
 	if ((rc = db_scalar(db, e, &total,
-			    "SELECT count(*) FROM attempts WHERE user_id = ? AND "
-			    "(? < 0 OR problem_id = ?) AND at >= ?",
-			    "tiii", user_id, pid, pid, since)))
+	                    "SELECT count(*) FROM attempts WHERE user_id = ? AND "
+	                    "(? < 0 OR problem_id = ?) AND at >= ?",
+	                    "tiii", user_id, pid, pid, since)))
 		return rc;
 	if ((rc = db_query(db, &st, e,
-			   "SELECT " ATTEMPT_COLS " FROM attempts WHERE user_id = ? AND "
-			   "(? < 0 OR problem_id = ?) AND at >= ? "
-			   "ORDER BY at DESC, created_at DESC, id LIMIT ? OFFSET ?",
-			   "tiiiii", user_id, pid, pid, since, limit, offset)))
+	                   "SELECT " ATTEMPT_COLS " FROM attempts WHERE user_id = ? AND "
+	                   "(? < 0 OR problem_id = ?) AND at >= ? "
+	                   "ORDER BY at DESC, created_at DESC, id LIMIT ? OFFSET ?",
+	                   "tiiiii", user_id, pid, pid, since, limit, offset)))
 		return rc;
 	json_t *items = json_array();
 	while ((rc = db_step(st, e)) == DB_ROW)
@@ -319,7 +318,7 @@ int practice_list_attempts(struct db *db, const struct catalog *c, const char *u
 }
 
 int practice_delete_attempt(struct db *db, const struct audit_ctx *ctx, const char *user_id,
-			    const char *id, struct err *e)
+                            const char *id, struct err *e)
 {
 	struct db_stmt *st;
 	int64_t problem_id = 0, day = 0;
@@ -327,8 +326,8 @@ int practice_delete_attempt(struct db *db, const struct audit_ctx *ctx, const ch
 	if ((rc = db_begin(db, e)))
 		return rc;
 	if ((rc = db_query(db, &st, e,
-			   "SELECT problem_id, day FROM attempts WHERE id = ? AND user_id = ?", "tt",
-			   id, user_id)))
+	                   "SELECT problem_id, day FROM attempts WHERE id = ? AND user_id = ?",
+	                   "tt", id, user_id)))
 		goto fail;
 	rc = db_step(st, e);
 	if (rc == DB_ROW) {
@@ -353,12 +352,12 @@ fail:
 }
 
 int practice_statuses(struct db *db, const char *user_id, unsigned char *status, int64_t max_id,
-		      struct err *e)
+                      struct err *e)
 {
 	struct db_stmt *st;
 	int rc = db_query(db, &st, e,
-			  "SELECT problem_id, status FROM problem_progress WHERE user_id = ?", "t",
-			  user_id);
+	                  "SELECT problem_id, status FROM problem_progress WHERE user_id = ?", "t",
+	                  user_id);
 	if (rc)
 		return rc;
 	while ((rc = db_step(st, e)) == DB_ROW) {

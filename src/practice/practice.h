@@ -46,53 +46,52 @@ struct attempt_in {
  * the future, ... give ERR_INVALID naming the field. Strings in OUT point
  * into BODY.
  */
-int attempt_from_json(const struct catalog *c, json_t *body, struct attempt_in *out,
-		      struct err *e);
+int attempt_from_json(const struct catalog *c, json_t *body, struct attempt_in *out, struct err *e);
 /*
  * Logs an attempt; *OUT = {attempt:{...}, progress:{...}}. In one
  * transaction: the attempt, the problem's progress, the day counters and
  * the activity log.
  */
 int practice_log_attempt(struct db *db, const struct catalog *c, const struct audit_ctx *ctx,
-			 const char *user_id, const struct attempt_in *in, json_t **out,
-			 struct err *e);
+                         const char *user_id, const struct attempt_in *in, json_t **out,
+                         struct err *e);
 /* {items:[attempt...], total}; PROBLEM (slug) and SINCE (unix, 0 = all) filter. */
 int practice_list_attempts(struct db *db, const struct catalog *c, const char *user_id,
-			   const char *problem, int64_t since, int64_t limit, int64_t offset,
-			   json_t **out, struct err *e);
+                           const char *problem, int64_t since, int64_t limit, int64_t offset,
+                           json_t **out, struct err *e);
 /* One of the user's attempts; ERR_NOT_FOUND otherwise. */
 int practice_get_attempt(struct db *db, const struct catalog *c, const char *user_id,
-			 const char *id, json_t **out, struct err *e);
+                         const char *id, json_t **out, struct err *e);
 /* ERR_NOT_FOUND unless ID is one of the user's attempts. */
 int practice_delete_attempt(struct db *db, const struct audit_ctx *ctx, const char *user_id,
-			    const char *id, struct err *e);
+                            const char *id, struct err *e);
 /* The user's progress on one problem, or a "todo" object. */
-int practice_problem_progress(struct db *db, const char *user_id, int64_t problem_id,
-			      json_t **out, struct err *e);
+int practice_problem_progress(struct db *db, const char *user_id, int64_t problem_id, json_t **out,
+                              struct err *e);
 /*
  * Status of every problem the user touched: fills STATUS[problem id] with
  * 1 (attempted) or 2 (solved); STATUS has MAX_ID + 1 zeroed entries.
  */
 int practice_statuses(struct db *db, const char *user_id, unsigned char *status, int64_t max_id,
-		      struct err *e);
+                      struct err *e);
 /* The GET /progress summary. */
 int practice_progress(struct db *db, const struct catalog *c, const char *user_id, json_t **out,
-		      struct err *e);
+                      struct err *e);
 
 /* The profile as served; created on first use. */
 int profile_get(struct db *db, const char *user_id, json_t **out, struct err *e);
 /* Updates the fields present in BODY (null clears); *OUT gets the new profile. */
 int profile_update(struct db *db, const struct catalog *c, const struct audit_ctx *ctx,
-		   const char *user_id, json_t *body, json_t **out, struct err *e);
+                   const char *user_id, json_t *body, json_t **out, struct err *e);
 /* The IANA zone name of the user's profile into OUT (64 bytes). */
 int profile_time_zone(struct db *db, const char *user_id, char out[64], struct err *e);
 
 /* Everything of the user's as one JSON document. */
 int practice_export(struct db *db, const struct catalog *c, const char *user_id, json_t **out,
-		    struct err *e);
+                    struct err *e);
 /* The user's attempts as CSV (the import format); the caller frees *OUT. */
 int practice_export_csv(struct db *db, const struct catalog *c, const char *user_id, char **out,
-			size_t *len, struct err *e);
+                        size_t *len, struct err *e);
 /*
  * Imports attempts from DATA: CSV (header row with problem,outcome,...),
  * our JSON ({"attempts":[...]} or an array), or a LeetCode-style
@@ -102,13 +101,13 @@ int practice_export_csv(struct db *db, const struct catalog *c, const char *user
  * import can be repeated safely.
  */
 int practice_import(struct db *db, const struct catalog *c, const struct audit_ctx *ctx,
-		    const char *user_id, const char *data, size_t len, int is_csv, json_t **report,
-		    struct err *e);
+                    const char *user_id, const char *data, size_t len, int is_csv, json_t **report,
+                    struct err *e);
 
 /* Internal to practice/: one attempt with its counters, in the caller's transaction. */
 struct tz;
 int practice_insert_attempt(struct db *db, const struct catalog *c, const struct tz *zone,
-			    const char *user_id, const struct attempt_in *in, char id[37],
-			    struct err *e);
+                            const char *user_id, const struct attempt_in *in, char id[37],
+                            struct err *e);
 
 #endif

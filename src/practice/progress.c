@@ -20,7 +20,7 @@ static int64_t max_problem_id(const struct catalog *c)
 }
 
 int practice_progress(struct db *db, const struct catalog *c, const char *user_id, json_t **out,
-		      struct err *e)
+                      struct err *e)
 {
 	char zone_name[64];
 	int rc = profile_time_zone(db, user_id, zone_name, e);
@@ -36,9 +36,9 @@ int practice_progress(struct db *db, const struct catalog *c, const char *user_i
 	int64_t attempts = 0, attempted = 0;
 	struct db_stmt *st;
 	if ((rc = db_query(db, &st, e,
-			   "SELECT problem_id, status, attempts FROM problem_progress "
-			   "WHERE user_id = ?",
-			   "t", user_id))) {
+	                   "SELECT problem_id, status, attempts FROM problem_progress "
+	                   "WHERE user_id = ?",
+	                   "t", user_id))) {
 		free(status);
 		return rc;
 	}
@@ -71,11 +71,10 @@ int practice_progress(struct db *db, const struct catalog *c, const char *user_i
 	free(status);
 	json_t *topics = json_array();
 	for (int t = 0; t < c->ntopics; t++)
-		json_array_append_new(topics,
-				      json_pack("{s:s, s:s, s:i, s:i, s:n}", "topic",
-						c->topics[t].slug, "name", c->topics[t].name,
-						"solved", topic_solved[t], "total",
-						c->topics[t].problem_count, "mastery"));
+		json_array_append_new(
+		    topics, json_pack("{s:s, s:s, s:i, s:i, s:n}", "topic", c->topics[t].slug,
+		                      "name", c->topics[t].name, "solved", topic_solved[t], "total",
+		                      c->topics[t].problem_count, "mastery"));
 	free(topic_solved);
 
 	/* Days with activity: streaks over all of them, the calendar over the last year. */
@@ -84,8 +83,8 @@ int practice_progress(struct db *db, const struct catalog *c, const char *user_i
 	int64_t *days = xmalloc(cap * sizeof(int64_t));
 	int *counts = xcalloc(CALENDAR_DAYS, sizeof(int));
 	if ((rc = db_query(db, &st, e,
-			   "SELECT day, count FROM activity_days WHERE user_id = ? ORDER BY day",
-			   "t", user_id)))
+	                   "SELECT day, count FROM activity_days WHERE user_id = ? ORDER BY day",
+	                   "t", user_id)))
 		goto out;
 	while ((rc = db_step(st, e)) == DB_ROW) {
 		int64_t d = db_col_int(st, 0);
@@ -108,18 +107,18 @@ int practice_progress(struct db *db, const struct catalog *c, const char *user_i
 		char date[11];
 		day_format(first + i, date);
 		json_array_append_new(calendar,
-				      json_pack("{s:s, s:i}", "date", date, "count", counts[i]));
+		                      json_pack("{s:s, s:i}", "date", date, "count", counts[i]));
 	}
 	char today_s[11];
 	day_format(today, today_s);
-	*out = json_pack("{s:{s:i, s:i, s:i, s:i}, s:I, s:I, s:I, s:{s:i, s:i}, s:o, s:o, s:s, "
-			 "s:s, s:i}",
-			 "solved", "total", total_solved, "easy", solved[0], "medium", solved[1],
-			 "hard", solved[2], "attempts", (json_int_t)attempts, "attempted",
-			 (json_int_t)attempted, "active_days", (json_int_t)ndays, "streak",
-			 "current", sk.current, "longest", sk.longest, "topics", topics,
-			 "calendar", calendar, "today", today_s, "time_zone", zone_name,
-			 "catalog_total", c->nproblems);
+	*out =
+	    json_pack("{s:{s:i, s:i, s:i, s:i}, s:I, s:I, s:I, s:{s:i, s:i}, s:o, s:o, s:s, "
+	              "s:s, s:i}",
+	              "solved", "total", total_solved, "easy", solved[0], "medium", solved[1],
+	              "hard", solved[2], "attempts", (json_int_t)attempts, "attempted",
+	              (json_int_t)attempted, "active_days", (json_int_t)ndays, "streak", "current",
+	              sk.current, "longest", sk.longest, "topics", topics, "calendar", calendar,
+	              "today", today_s, "time_zone", zone_name, "catalog_total", c->nproblems);
 	topics = NULL;
 out:
 	json_decref(topics);

@@ -17,8 +17,8 @@
 #define EXPORT_MAX_BYTES  (512u * 1024 * 1024)
 
 static int collect(struct db *db, json_t *arr, const char *sql, const char *user_id,
-		   json_t *(*row)(const struct catalog *, struct db_stmt *), const struct catalog *c,
-		   struct err *e)
+                   json_t *(*row)(const struct catalog *, struct db_stmt *),
+                   const struct catalog *c, struct err *e)
 {
 	struct db_stmt *st;
 	int rc = db_query(db, &st, e, sql, "t", user_id);
@@ -51,67 +51,68 @@ static json_t *attempt_row(const struct catalog *c, struct db_stmt *st)
 {
 	const struct catalog_problem *p = catalog_problem_by_id(c, db_col_int(st, 1));
 	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-			 db_col_text(st, 0), "problem", p ? p->slug : "", "outcome",
-			 db_col_text(st, 2), "minutes", opt_int(st, 3), "language",
-			 opt_text(st, 4), "confidence", opt_int(st, 5), "notes", opt_text(st, 6),
-			 "solution_url", opt_text(st, 7), "at", iso(db_col_int(st, 8)),
-			 "created_at", iso(db_col_int(st, 9)));
+	                 db_col_text(st, 0), "problem", p ? p->slug : "", "outcome",
+	                 db_col_text(st, 2), "minutes", opt_int(st, 3), "language", opt_text(st, 4),
+	                 "confidence", opt_int(st, 5), "notes", opt_text(st, 6), "solution_url",
+	                 opt_text(st, 7), "at", iso(db_col_int(st, 8)), "created_at",
+	                 iso(db_col_int(st, 9)));
 }
 
 static json_t *progress_row(const struct catalog *c, struct db_stmt *st)
 {
 	const struct catalog_problem *p = catalog_problem_by_id(c, db_col_int(st, 0));
 	return json_pack("{s:s, s:s, s:I, s:I, s:o, s:o, s:s, s:o}", "problem", p ? p->slug : "",
-			 "status", db_col_text(st, 1), "attempts", (json_int_t)db_col_int(st, 2),
-			 "solved_count", (json_int_t)db_col_int(st, 3), "first_attempt_at",
-			 iso(db_col_int(st, 4)), "last_attempt_at", iso(db_col_int(st, 5)),
-			 "last_outcome", db_col_text(st, 6), "best_minutes", opt_int(st, 7));
+	                 "status", db_col_text(st, 1), "attempts", (json_int_t)db_col_int(st, 2),
+	                 "solved_count", (json_int_t)db_col_int(st, 3), "first_attempt_at",
+	                 iso(db_col_int(st, 4)), "last_attempt_at", iso(db_col_int(st, 5)),
+	                 "last_outcome", db_col_text(st, 6), "best_minutes", opt_int(st, 7));
 }
 
 static json_t *token_row(const struct catalog *c, struct db_stmt *st)
 {
 	(void)c;
 	return json_pack("{s:s, s:s, s:s, s:o}", "id", db_col_text(st, 0), "name",
-			 db_col_text(st, 1), "prefix", db_col_text(st, 2), "created_at",
-			 iso(db_col_int(st, 3)));
+	                 db_col_text(st, 1), "prefix", db_col_text(st, 2), "created_at",
+	                 iso(db_col_int(st, 3)));
 }
 
 static json_t *activity_row(const struct catalog *c, struct db_stmt *st)
 {
 	(void)c;
 	json_t *detail = json_loads(db_col_text(st, 3), 0, NULL);
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "action", db_col_text(st, 0),
-			 "entity", db_col_text(st, 1), "entity_id", opt_text(st, 2), "detail",
-			 detail ? detail : json_object(), "ip", opt_text(st, 4), "at",
-			 iso(db_col_int(st, 5)));
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "action", db_col_text(st, 0), "entity",
+	                 db_col_text(st, 1), "entity_id", opt_text(st, 2), "detail",
+	                 detail ? detail : json_object(), "ip", opt_text(st, 4), "at",
+	                 iso(db_col_int(st, 5)));
 }
 
 int practice_export(struct db *db, const struct catalog *c, const char *user_id, json_t **out,
-		    struct err *e)
+                    struct err *e)
 {
 	struct account a;
 	json_t *profile = NULL, *attempts = json_array(), *progress = json_array(),
 	       *tokens = json_array(), *activity = json_array();
 	int rc;
-	if ((rc = accounts_get(db, user_id, &a, e)) || (rc = profile_get(db, user_id, &profile, e)) ||
+	if ((rc = accounts_get(db, user_id, &a, e)) ||
+	    (rc = profile_get(db, user_id, &profile, e)) ||
 	    (rc = collect(db, attempts,
-			  "SELECT id, problem_id, outcome, minutes, language, confidence, notes, "
-			  "solution_url, at, created_at FROM attempts WHERE user_id = ? "
-			  "ORDER BY at, created_at, id",
-			  user_id, attempt_row, c, e)) ||
+	                  "SELECT id, problem_id, outcome, minutes, language, confidence, notes, "
+	                  "solution_url, at, created_at FROM attempts WHERE user_id = ? "
+	                  "ORDER BY at, created_at, id",
+	                  user_id, attempt_row, c, e)) ||
 	    (rc = collect(db, progress,
-			  "SELECT problem_id, status, attempts, solved_count, first_at, last_at, "
-			  "last_outcome, best_minutes FROM problem_progress WHERE user_id = ? "
-			  "ORDER BY problem_id",
-			  user_id, progress_row, c, e)) ||
+	                  "SELECT problem_id, status, attempts, solved_count, first_at, last_at, "
+	                  "last_outcome, best_minutes FROM problem_progress WHERE user_id = ? "
+	                  "ORDER BY problem_id",
+	                  user_id, progress_row, c, e)) ||
 	    (rc = collect(db, tokens,
-			  "SELECT id, name, prefix, created_at FROM api_tokens WHERE user_id = ? "
-			  "ORDER BY created_at",
-			  user_id, token_row, c, e)) ||
+	                  "SELECT id, name, prefix, created_at FROM api_tokens WHERE user_id = ? "
+	                  "ORDER BY created_at",
+	                  user_id, token_row, c, e)) ||
 	    (rc = collect(db, activity,
-			  "SELECT action, entity, entity_id, detail, ip, at FROM activity_log "
-			  "WHERE user_id = ? ORDER BY id",
-			  user_id, activity_row, c, e))) {
+	                  "SELECT action, entity, entity_id, detail, ip, at FROM activity_log "
+	                  "WHERE user_id = ? ORDER BY id",
+	                  user_id, activity_row, c, e))) {
 		json_decref(profile);
 		json_decref(attempts);
 		json_decref(progress);
@@ -120,9 +121,9 @@ int practice_export(struct db *db, const struct catalog *c, const char *user_id,
 		return rc;
 	}
 	*out = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "format", "maang-export-v1",
-			 "exported_at", iso(time_now()), "user", account_json(&a), "profile",
-			 profile, "attempts", attempts, "progress", progress, "api_tokens", tokens,
-			 "activity", activity);
+	                 "exported_at", iso(time_now()), "user", account_json(&a), "profile",
+	                 profile, "attempts", attempts, "progress", progress, "api_tokens", tokens,
+	                 "activity", activity);
 	return 0;
 }
 
@@ -145,14 +146,15 @@ static void csv_field(struct buf *b, const char *s)
 }
 
 int practice_export_csv(struct db *db, const struct catalog *c, const char *user_id, char **out,
-			size_t *len, struct err *e)
+                        size_t *len, struct err *e)
 {
 	struct db_stmt *st;
 	struct buf b;
-	int rc = db_query(db, &st, e,
-			  "SELECT problem_id, outcome, minutes, language, confidence, notes, "
-			  "solution_url, at FROM attempts WHERE user_id = ? ORDER BY at, created_at, id",
-			  "t", user_id);
+	int rc =
+	    db_query(db, &st, e,
+	             "SELECT problem_id, outcome, minutes, language, confidence, notes, "
+	             "solution_url, at FROM attempts WHERE user_id = ? ORDER BY at, created_at, id",
+	             "t", user_id);
 	if (rc)
 		return rc;
 	buf_init(&b, EXPORT_MAX_BYTES);
@@ -276,14 +278,14 @@ static void trim(char *s)
 /* Turns CSV rows (first = header) into attempt objects; bad rows become {"_error":...}. */
 static int csv_to_objects(json_t *rows, json_t **out, struct err *e)
 {
-	static const char *const columns[] = {"problem", "outcome", "minutes", "language",
-					      "confidence", "notes", "solution_url", "at"};
+	static const char *const columns[] = {"problem",    "outcome", "minutes",      "language",
+	                                      "confidence", "notes",   "solution_url", "at"};
 	json_t *header = json_array_get(rows, 0);
 	int map[16];
 	size_t ncols = json_array_size(header);
 	if (ncols == 0 || ncols > 16)
 		return err_set(e, ERR_BAD_REQUEST, "invalid_csv",
-			       "CSV needs a header row with 1 to 16 columns");
+		               "CSV needs a header row with 1 to 16 columns");
 	for (size_t i = 0; i < ncols; i++) {
 		char name[64];
 		str_copy(name, sizeof(name), json_string_value(json_array_get(header, i)));
@@ -296,19 +298,23 @@ static int csv_to_objects(json_t *rows, json_t **out, struct err *e)
 		for (size_t k = 0; k < ARRAY_LEN(columns); k++)
 			if (strcmp(name, columns[k]) == 0)
 				map[i] = (int)k;
+		for (size_t k = 0; map[i] >= 0 && k < i; k++)
+			if (map[k] == map[i])
+				return err_set(e, ERR_BAD_REQUEST, "invalid_csv",
+				               "CSV column '%s' appears twice", name);
 		if (map[i] < 0)
 			return err_set(e, ERR_BAD_REQUEST, "invalid_csv",
-				       "unknown CSV column '%.40s' (expected problem, outcome, "
-				       "minutes, language, confidence, notes, solution_url, at)",
-				       name);
+			               "unknown CSV column '%.40s' (expected problem, outcome, "
+			               "minutes, language, confidence, notes, solution_url, at)",
+			               name);
 	}
 	json_t *objs = json_array();
 	for (size_t r = 1; r < json_array_size(rows); r++) {
 		json_t *row = json_array_get(rows, r), *o = json_object();
 		if (json_array_size(row) != ncols) {
 			json_object_set_new(o, "_error",
-					    json_sprintf("row has %zu fields, the header %zu",
-							 json_array_size(row), ncols));
+			                    json_sprintf("row has %zu fields, the header %zu",
+			                                 json_array_size(row), ncols));
 			json_array_append_new(objs, o);
 			continue;
 		}
@@ -321,8 +327,8 @@ static int csv_to_objects(json_t *rows, json_t **out, struct err *e)
 				int64_t n;
 				if (str_to_i64(v, -1000000, 1000000, &n)) {
 					json_object_set_new(
-						o, "_error",
-						json_sprintf("'%s' must be an integer", col));
+					    o, "_error",
+					    json_sprintf("'%s' must be an integer", col));
 					break;
 				}
 				json_object_set_new(o, col, json_integer(n));
@@ -345,12 +351,12 @@ static json_t *from_submission(json_t *s)
 	json_t *ts = json_object_get(s, "timestamp");
 	if (!slug || !status) {
 		json_object_set_new(o, "_error",
-				    json_string("submission needs title_slug and status_display"));
+		                    json_string("submission needs title_slug and status_display"));
 		return o;
 	}
 	json_object_set_new(o, "problem", json_string(slug));
 	json_object_set_new(o, "outcome",
-			    json_string(strcmp(status, "Accepted") == 0 ? "solved" : "failed"));
+	                    json_string(strcmp(status, "Accepted") == 0 ? "solved" : "failed"));
 	if (json_str(s, "lang"))
 		json_object_set_new(o, "language", json_string(json_str(s, "lang")));
 	int64_t t = 0;
@@ -369,7 +375,7 @@ static json_t *from_submission(json_t *s)
 }
 
 static int is_duplicate(struct db *db, const char *user_id, const struct catalog *c,
-			const struct attempt_in *a, int *dup, struct err *e)
+                        const struct attempt_in *a, int *dup, struct err *e)
 {
 	int64_t n;
 	if (!a->at) {
@@ -377,18 +383,18 @@ static int is_duplicate(struct db *db, const char *user_id, const struct catalog
 		return 0;
 	}
 	int rc = db_scalar(db, e, &n,
-			   "SELECT count(*) FROM attempts WHERE user_id = ? AND problem_id = ? AND "
-			   "at = ? AND outcome = ?",
-			   "tiit", user_id, catalog_problem_by_slug(c, a->problem)->id, a->at,
-			   a->outcome);
+	                   "SELECT count(*) FROM attempts WHERE user_id = ? AND problem_id = ? AND "
+	                   "at = ? AND outcome = ?",
+	                   "tiit", user_id, catalog_problem_by_slug(c, a->problem)->id, a->at,
+	                   a->outcome);
 	if (rc == 0)
 		*dup = n > 0;
 	return rc;
 }
 
 int practice_import(struct db *db, const struct catalog *c, const struct audit_ctx *ctx,
-		    const char *user_id, const char *data, size_t len, int is_csv, json_t **report,
-		    struct err *e)
+                    const char *user_id, const char *data, size_t len, int is_csv, json_t **report,
+                    struct err *e)
 {
 	json_t *objs = NULL, *doc = NULL;
 	const char *format;
@@ -398,7 +404,8 @@ int practice_import(struct db *db, const struct catalog *c, const struct audit_c
 			return err_set(e, ERR_BAD_REQUEST, "invalid_csv", "CSV is not valid UTF-8");
 		json_t *rows = csv_parse(data, len);
 		if (!rows)
-			return err_set(e, ERR_BAD_REQUEST, "invalid_csv", "CSV has an unclosed quote");
+			return err_set(e, ERR_BAD_REQUEST, "invalid_csv",
+			               "CSV has an unclosed quote");
 		rc = csv_to_objects(rows, &objs, e);
 		json_decref(rows);
 		if (rc)
@@ -419,15 +426,16 @@ int practice_import(struct db *db, const struct catalog *c, const struct audit_c
 			size_t i;
 			json_t *s;
 			json_array_foreach(json_object_get(doc, "submissions_dump"), i, s)
-				json_array_append_new(objs, json_is_object(s)
-								    ? from_submission(s)
-								    : json_pack("{s:s}", "_error",
-										"not an object"));
+			    json_array_append_new(
+			        objs, json_is_object(s)
+			                  ? from_submission(s)
+			                  : json_pack("{s:s}", "_error", "not an object"));
 		} else {
 			json_decref(doc);
-			return err_set(e, ERR_BAD_REQUEST, "invalid_import",
-				       "expected CSV, an array of attempts, {\"attempts\":[...]} or "
-				       "{\"submissions_dump\":[...]}");
+			return err_set(
+			    e, ERR_BAD_REQUEST, "invalid_import",
+			    "expected CSV, an array of attempts, {\"attempts\":[...]} or "
+			    "{\"submissions_dump\":[...]}");
 		}
 		if (list)
 			objs = json_incref(list);
@@ -436,7 +444,7 @@ int practice_import(struct db *db, const struct catalog *c, const struct audit_c
 		json_decref(objs);
 		json_decref(doc);
 		return err_set(e, ERR_TOO_LARGE, "too_many_rows", "an import holds at most %d rows",
-			       IMPORT_ROWS_MAX);
+		               IMPORT_ROWS_MAX);
 	}
 	char zone_name[64];
 	int64_t imported = 0, duplicates = 0, failed = 0;
@@ -458,7 +466,8 @@ int practice_import(struct db *db, const struct catalog *c, const struct audit_c
 		if (!json_is_object(o)) {
 			row_rc = err_set(&re, ERR_INVALID, "invalid_row", "row is not an object");
 		} else if (json_str(o, "_error")) {
-			row_rc = err_set(&re, ERR_INVALID, "invalid_row", "%s", json_str(o, "_error"));
+			row_rc =
+			    err_set(&re, ERR_INVALID, "invalid_row", "%s", json_str(o, "_error"));
 		} else {
 			/* Our own export carries these; they are not attempt input. */
 			json_t *copy = json_copy(o);
@@ -476,7 +485,7 @@ int practice_import(struct db *db, const struct catalog *c, const struct audit_c
 				if (dup) {
 					duplicates++;
 				} else if ((rc = practice_insert_attempt(db, c, zone, user_id, &a,
-									 id, e))) {
+				                                         id, e))) {
 					json_decref(copy);
 					goto fail;
 				} else {
@@ -488,23 +497,22 @@ int practice_import(struct db *db, const struct catalog *c, const struct audit_c
 		if (row_rc) {
 			failed++;
 			if (json_array_size(errors) < IMPORT_ERRORS_MAX)
-				json_array_append_new(errors,
-						      json_pack("{s:I, s:s}", "row",
-								(json_int_t)(i + 1), "error",
-								re.msg));
+				json_array_append_new(errors, json_pack("{s:I, s:s}", "row",
+				                                        (json_int_t)(i + 1),
+				                                        "error", re.msg));
 		}
 	}
-	json_t *detail = json_pack("{s:s, s:I, s:I, s:I}", "format", format, "imported",
-				   (json_int_t)imported, "duplicates", (json_int_t)duplicates,
-				   "failed", (json_int_t)failed);
+	json_t *detail =
+	    json_pack("{s:s, s:I, s:I, s:I}", "format", format, "imported", (json_int_t)imported,
+	              "duplicates", (json_int_t)duplicates, "failed", (json_int_t)failed);
 	rc = audit_log(db, ctx, "attempt.import", "attempt", NULL, detail, e);
 	json_decref(detail);
 	if (rc || (rc = db_commit(db, e)))
 		goto fail;
 	*report = json_pack("{s:s, s:I, s:I, s:I, s:I, s:O}", "format", format, "rows",
-			    (json_int_t)json_array_size(objs), "imported", (json_int_t)imported,
-			    "duplicates", (json_int_t)duplicates, "failed", (json_int_t)failed,
-			    "errors", errors);
+	                    (json_int_t)json_array_size(objs), "imported", (json_int_t)imported,
+	                    "duplicates", (json_int_t)duplicates, "failed", (json_int_t)failed,
+	                    "errors", errors);
 	goto out;
 fail:
 	db_rollback(db);

@@ -24,6 +24,7 @@ before(async () => {
 });
 
 after(async () => {
+  if (!srv) return;
   const x = await srv.stop();
   assert.deepEqual(x, { code: 0, signal: null }, 'graceful shutdown exits 0');
 });
@@ -166,6 +167,9 @@ describe('login and sessions', () => {
     assertError(await api(base, 'GET', '/api/v1/progress', { token: s.json.token }), 401);
     // Logging out again with the revoked token is refused too.
     assertError(await api(base, 'POST', '/api/v1/auth/logout', { token: s.json.token }), 401);
+    const log = (await api(base, 'GET', '/api/v1/export', { token: acct.token })).json.activity;
+    assert.ok(log.some((x) => x.action === 'user.logout'), 'logout is in the activity log');
+    assert.ok(log.some((x) => x.action === 'user.login'), 'login is in the activity log');
   });
 });
 
@@ -186,6 +190,13 @@ describe('bad tokens', () => {
     const now = Math.floor(Date.now() / 1000);
     const t = signJwt(srv.secret, claimsFor(acct.user.id, { iat: now - 7200, exp: now - 3600 }));
     assertError(await me(t), 401, 'token_expired');
+  });
+
+  test('a token issued in the future or for a user that does not exist is 401', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    assertError(await me(signJwt(srv.secret, claimsFor(acct.user.id, { iat: now + 3600, exp: now + 7200 }))), 401);
+    assertError(await me(signJwt(srv.secret, claimsFor('00000000-0000-4000-8000-000000000000'))), 401);
+    assertError(await me(signJwt(srv.secret, { sub: acct.user.id, jti: 'x'.repeat(32), iat: now })), 401, undefined);
   });
 
   test('forged signature is 401', async () => {

@@ -17,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = process.env.MAANG_SOURCE_DIR || path.resolve(here, '..', '..');
-export const BIN = process.env.MAANG_BIN || path.join(REPO, 'build', 'maang');
+// Resolved now: the server and the CLI run with a temporary directory as cwd.
+export const BIN = path.resolve(process.env.MAANG_BIN || path.join(REPO, 'build', 'maang'));
 export const PASSWORD = 'correct-horse-battery';
 
 const START_TIMEOUT_MS = 10000;

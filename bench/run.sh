@@ -1,0 +1,374 @@
+#!/usr/bin/env bash
+# run.sh: one self-contained benchmark run on loopback (BRIEF §5).
+#
+#   bench/run.sh            (or `make bench`, which installs wrk/nginx and builds first)
+#
+# In one run, on the same machine, it measures side by side:
+#   - nginx serving a ~1 KB static JSON file (the yardstick),
+#   - GET  /api/v1/progress for a user with 10,000 attempts,
+#   - POST /api/v1/attempts with DB_SYNCHRONOUS=NORMAL, then with FULL, each
+#     followed by kill -9, a restart, and a count of the attempts that survived,
+#   - `maang serve` readiness (spawn until /health answers, median of 5) and
+#     idle resident memory with the catalog loaded.
+# It prints a summary and writes it to bench/results/latest.md (git-ignored).
+# Everything runs in a temporary directory that is removed at the end, and
+# every process it starts is stopped, also on Ctrl-C.
+#
+# Environment (all optional):
+#   MAANG       binary to measure        (default: build/maang)
+#   DURATION    seconds per wrk run      (default: 10)
+#   THREADS     wrk threads              (default: 2)
+#   CONNECTIONS wrk connections          (default: 64)
+#   PORT        maang port               (default: 5080)
+#   NGINX_PORT  nginx port               (default: 5081)
+#   ATTEMPTS    attempts seeded          (default: 10000)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+maang=${MAANG:-$root/build/maang}
+duration=${DURATION:-10}
+threads=${THREADS:-2}
+conns=${CONNECTIONS:-64}
+port=${PORT:-5080}
+nginx_port=${NGINX_PORT:-5081}
+seed_n=${ATTEMPTS:-10000}
+results=$here/results
+
+for tool in wrk nginx curl python3; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "run.sh: '$tool' is missing; run scripts/deps.sh bench" >&2
+		exit 1
+	fi
+done
+if [ ! -x "$maang" ]; then
+	echo "run.sh: no binary at $maang; build first (make build) or set MAANG" >&2
+	exit 1
+fi
+for p in "$port" "$nginx_port"; do
+	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+		echo "run.sh: port $p on 127.0.0.1 is already in use" >&2
+		exit 1
+	fi
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/maang-bench.XXXXXX")
+server_pid=
+nginx_pid=
+
+stop_pid() { # stop_pid PID SIGNAL: signal one process we started and reap it
+	[ -n "$1" ] || return 0
+	kill "-$2" "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+cleanup() {
+	stop_pid "$server_pid" TERM
+	stop_pid "$nginx_pid" QUIT
+	server_pid=
+	nginx_pid=
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export DATABASE_URL="sqlite:$tmp/bench.db"
+export SECRET_KEY=bench-secret-key-0123456789abcdef0123456789
+export ENVIRONMENT=test
+export LOG_LEVEL=warn
+export MAANG_PASSWORD=bench-password-1234
+export PORT=$port
+export BIND_ADDRESS=127.0.0.1
+base="http://127.0.0.1:$port"
+email=bench@example.com
+
+log() { printf '[%5.1fs] %s\n' "$(($(date +%s%N) - t_start))e-9" "$*" >&2; }
+t_start=$(date +%s%N)
+
+# wait_http URL SECONDS: polls until URL answers 200.
+wait_http() {
+	local deadline=$(($(date +%s) + $2))
+	until curl -sf -o /dev/null "$1"; do
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			echo "run.sh: $1 did not answer within $2 s" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+# start_server SYNC: starts maang serve with DB_SYNCHRONOUS=SYNC; stderr to a file.
+start_server() {
+	DB_SYNCHRONOUS=$1 "$maang" serve 2>>"$tmp/serve.log" &
+	server_pid=$!
+	wait_http "$base/health" 10
+}
+
+stop_server() { # stop_server SIGNAL
+	stop_pid "$server_pid" "$1"
+	server_pid=
+}
+
+# attempt_total: the seeded user's attempt count, from the API.
+attempt_total() {
+	curl -sf -H "Authorization: Bearer $TOKEN" "$base/api/v1/attempts?limit=1" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'
+}
+
+# run_wrk NAME SCRIPT URL: one wrk run; raw output kept for the report.
+run_wrk() {
+	log "wrk: $1 (${threads} threads, ${conns} connections, ${duration} s)"
+	timeout $((duration + 30)) wrk -t"$threads" -c"$conns" -d"${duration}s" --latency \
+		-s "$here/$2" "$3" >"$tmp/wrk-$1.txt" 2>&1 || {
+		cat "$tmp/wrk-$1.txt" >&2
+		echo "run.sh: wrk failed for $1" >&2
+		exit 1
+	}
+	grep '^bench:' "$tmp/wrk-$1.txt" | sed "s/^bench:/$1/" >>"$tmp/figures"
+	grep -E 'status counts|WARNING' "$tmp/wrk-$1.txt" | sed 's/^/    /' >&2
+}
+
+loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# 1. Seed a user with ATTEMPTS attempts through the real CLI.
+log "seeding $seed_n attempts"
+TOKEN=$(MAANG=$maang "$here/seed.sh" "$DATABASE_URL" "$email" "$seed_n" 2>"$tmp/seed.log" |
+	tail -n 1)
+export TOKEN
+sed 's/^/    /' "$tmp/seed.log" >&2
+case "$TOKEN" in
+mt_*) ;;
+*)
+	echo "run.sh: seeding did not print a token" >&2
+	exit 1
+	;;
+esac
+
+# 2. Readiness and idle memory, before any load: spawn until /health answers,
+# median of 5, on the seeded database and on a fresh one (first start migrates
+# and loads the catalog). RSS is read 1 s after the last start.
+log "readiness and idle RSS"
+python3 - "$maang" "$port" "$tmp" >"$tmp/startup" <<'PY'
+import os, socket, statistics, subprocess, sys, time
+
+maang, port, tmp = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+
+def health_ok():
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            return s.recv(64).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+
+def start(db):
+    env = dict(os.environ, DATABASE_URL="sqlite:" + db)
+    t0 = time.monotonic()
+    p = subprocess.Popen([maang, "serve"], env=env, stdout=subprocess.DEVNULL,
+                         stderr=open(os.path.join(tmp, "startup.log"), "ab"))
+    while not health_ok():
+        if p.poll() is not None or time.monotonic() - t0 > 10:
+            p.kill()
+            sys.exit("run.sh: maang serve did not become ready")
+        time.sleep(0.0005)
+    return p, (time.monotonic() - t0) * 1000
+
+def stop(p):
+    p.terminate()
+    p.wait(timeout=10)
+
+seeded = os.environ["DATABASE_URL"][len("sqlite:"):]
+warm, fresh = [], []
+for i in range(5):
+    p, ms = start(os.path.join(tmp, "fresh%d.db" % i))
+    fresh.append(ms)
+    stop(p)
+rss = None
+for i in range(5):
+    p, ms = start(seeded)
+    warm.append(ms)
+    if i == 4:
+        time.sleep(1.0)
+        rss = int(subprocess.check_output(["ps", "-o", "rss=", "-p", str(p.pid)]))
+    stop(p)
+print("ready_ms=%.1f ready_min_ms=%.1f ready_max_ms=%.1f fresh_ready_ms=%.1f idle_rss_kb=%d"
+      % (statistics.median(warm), min(warm), max(warm), statistics.median(fresh), rss))
+PY
+. "$tmp/startup"
+rm -f "$tmp"/fresh*.db*
+
+# 3. nginx serving a ~1 KB static JSON file, with its own config and prefix.
+mkdir -p "$tmp/nginx/www" "$tmp/nginx/temp"
+# When run as root, nginx workers drop to an unprivileged user: let them
+# traverse the temporary directory and read the document root.
+chmod 711 "$tmp" "$tmp/nginx"
+python3 - >"$tmp/nginx/www/static.json" <<'PY'
+import json
+doc = {"solved": {"total": 142, "easy": 51, "medium": 74, "hard": 17},
+       "streak": {"current": 12, "longest": 31},
+       "topics": [{"topic": t, "solved": i * 3 % 17, "total": 20 + i}
+                  for i, t in enumerate(["arrays-hashing", "two-pointers", "stack",
+                                         "sliding-window", "binary-search", "linked-list",
+                                         "trees", "tries", "heap-priority-queue",
+                                         "backtracking", "graphs"])]}
+s = json.dumps(doc, separators=(",", ":"))
+print(s + " " * max(0, 1023 - len(s)))
+PY
+chmod -R a+rX "$tmp/nginx/www"
+cat >"$tmp/nginx/nginx.conf" <<EOF
+worker_processes auto;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    default_type application/json;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    client_body_temp_path $tmp/nginx/temp/body;
+    proxy_temp_path $tmp/nginx/temp/proxy;
+    fastcgi_temp_path $tmp/nginx/temp/fastcgi;
+    uwsgi_temp_path $tmp/nginx/temp/uwsgi;
+    scgi_temp_path $tmp/nginx/temp/scgi;
+    server {
+        listen 127.0.0.1:$nginx_port;
+        root $tmp/nginx/www;
+        location / { }
+    }
+}
+EOF
+nginx -e "$tmp/nginx/error.log" -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" &
+nginx_pid=$!
+wait_http "http://127.0.0.1:$nginx_port/static.json" 10 || {
+	cat "$tmp/nginx/error.log" >&2
+	exit 1
+}
+static_bytes=$(stat -c %s "$tmp/nginx/www/static.json")
+run_wrk nginx static.lua "http://127.0.0.1:$nginx_port/static.json"
+stop_pid "$nginx_pid" QUIT
+nginx_pid=
+
+# 4. GET /api/v1/progress. The first request after start computes the
+# progress from the attempts (cold); the run then mostly measures the cache.
+log "maang serve (DB_SYNCHRONOUS=NORMAL)"
+start_server NORMAL
+progress_bytes=$(curl -sf -o /dev/null -w '%{size_download}' \
+	-H "Authorization: Bearer $TOKEN" "$base/api/v1/progress")
+cold_ms=$(curl -sf -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $TOKEN" \
+	"$base/api/v1/progress" | awk '{printf "%.2f", $1 * 1000}')
+run_wrk progress progress.lua "$base"
+
+# 5. POST /api/v1/attempts, NORMAL then FULL; after each, kill -9 the server,
+# restart it and count what survived.
+durability() { # durability NAME SYNC
+	local before after
+	before=$(attempt_total)
+	run_wrk "$1" attempts.lua "$base"
+	stop_server KILL
+	start_server "$2"
+	after=$(attempt_total)
+	echo "$1 before=$before after=$after" >>"$tmp/durability"
+}
+durability attempts_normal NORMAL
+stop_server TERM
+log "maang serve (DB_SYNCHRONOUS=FULL)"
+start_server FULL
+durability attempts_full FULL
+rss_after_kb=$(ps -o rss= -p "$server_pid" | tr -d ' ')
+stop_server TERM
+loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# 6. Summary.
+mkdir -p "$results"
+python3 - "$tmp" >"$results/latest.md" <<PY
+import re, sys, os
+tmp = sys.argv[1]
+fig = {}
+for line in open(os.path.join(tmp, "figures")):
+    name, *kv = line.split()
+    fig[name] = {k: int(v) for k, v in (x.split("=") for x in kv)}
+dur = {}
+for line in open(os.path.join(tmp, "durability")):
+    name, *kv = line.split()
+    dur[name] = {k: int(v) for k, v in (x.split("=") for x in kv)}
+
+def rps(f): return f["requests"] * 1e6 / f["duration_us"]
+def ms(us): return "%.2f" % (us / 1000)
+
+labels = [("nginx", "nginx static file (${static_bytes} B)"),
+          ("progress", "GET /api/v1/progress (${progress_bytes} B)"),
+          ("attempts_normal", "POST /api/v1/attempts, synchronous=NORMAL"),
+          ("attempts_full", "POST /api/v1/attempts, synchronous=FULL")]
+out = []
+w = out.append
+w("# Benchmark run, $(date -u +%Y-%m-%dT%H:%M:%SZ)")
+w("")
+w("Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), "
+  "$(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r). "
+  "Load average before/after: ${loadavg_before} / ${loadavg_after}.")
+w("wrk: ${threads} threads, ${conns} connections, ${duration} s per target, loopback; "
+  "server, nginx and wrk share the cores.")
+w("Binary: $maang ($("$maang" version 2>/dev/null | head -n1)); git $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  "$(git -C "$root" diff --quiet HEAD -- src 2>/dev/null || echo ' (src/ has uncommitted changes)').")
+w("")
+w("| target | req/s | p50 ms | p99 ms | max ms | non-2xx | socket errors |")
+w("|---|---:|---:|---:|---:|---:|---:|")
+for key, label in labels:
+    f = fig[key]
+    w("| %s | %.0f | %s | %s | %s | %d | %d |" % (label, rps(f), ms(f["p50_us"]),
+      ms(f["p99_us"]), ms(f["max_us"]), f["non2xx"], f["socket_errors"]))
+w("")
+ratio = rps(fig["progress"]) / rps(fig["nginx"])
+w("- progress / nginx: **%.0f%%** of nginx's req/s (target >= 50%%); progress p99 %s ms "
+  "(target < 10 ms)." % (ratio * 100, ms(fig["progress"]["p99_us"])))
+w("- First GET /api/v1/progress after start (cold, computed from ${seed_n} attempts): "
+  "${cold_ms} ms (one curl request, includes connection set-up).")
+for key, sync in (("attempts_normal", "NORMAL"), ("attempts_full", "FULL")):
+    f, d = fig[key], dur[key]
+    grew = d["after"] - d["before"]
+    w("- %s: wrk saw %d x 201; after kill -9 and restart the attempt count grew by %d "
+      "(%d -> %d), %+d versus wrk (requests in flight when wrk stopped are committed "
+      "but not counted by wrk)." % (sync, f["created"], grew, d["before"], d["after"],
+                                    grew - f["created"]))
+w("- maang serve ready (spawn until /health answers) on the seeded database: "
+  "median ${ready_ms} ms of 5 (min ${ready_min_ms}, max ${ready_max_ms}); first start on "
+  "a fresh database (migrations + catalog load): median ${fresh_ready_ms} ms of 5.")
+w("- Resident memory: %.1f MB idle after start (catalog loaded); %.1f MB after the write runs."
+  % (${idle_rss_kb} / 1024, ${rss_after_kb} / 1024))
+w("")
+w("| BRIEF §5 target | measured | met |")
+w("|---|---|---|")
+def row(t, m, ok): w("| %s | %s | %s |" % (t, m, "yes" if ok else "**no**"))
+row("progress >= 50% of nginx req/s", "%.0f%%" % (ratio * 100), ratio >= 0.5)
+row("progress p99 < 10 ms at ${conns} connections", ms(fig["progress"]["p99_us"]) + " ms",
+    fig["progress"]["p99_us"] < 10000)
+row("POST attempts >= 10,000/s (NORMAL)", "%.0f/s" % rps(fig["attempts_normal"]),
+    rps(fig["attempts_normal"]) >= 10000)
+full_ok = dur["attempts_full"]["after"] - dur["attempts_full"]["before"] >= fig["attempts_full"]["created"]
+norm_ok = dur["attempts_normal"]["after"] - dur["attempts_normal"]["before"] >= fig["attempts_normal"]["created"]
+row("acknowledged writes survive kill -9", "NORMAL %s, FULL %s" % ("ok" if norm_ok else "LOST",
+    "ok" if full_ok else "LOST"), norm_ok and full_ok)
+w("| FULL figure reported beside it | %.0f/s | (reported) |" % rps(fig["attempts_full"]))
+row("ready < 100 ms", "${ready_ms} ms", ${ready_ms} < 100)
+row("idle RSS < 40 MB", "%.1f MB" % (${idle_rss_kb} / 1024), ${idle_rss_kb} < 40 * 1024)
+w("")
+w("<details><summary>raw wrk output</summary>")
+w("")
+for key, _ in labels:
+    w("### " + key)
+    w("")
+    w("\`\`\`")
+    w(open(os.path.join(tmp, "wrk-%s.txt" % key)).read().rstrip())
+    w("\`\`\`")
+    w("")
+w("</details>")
+print("\n".join(out))
+PY
+cp "$results/latest.md" "$results/run-$(date -u +%Y%m%dT%H%M%SZ).md"
+if grep -qiE 'error|fatal|crit' "$tmp/serve.log" 2>/dev/null; then
+	echo "run.sh: the server logged errors:" >&2
+	grep -iE 'error|fatal|crit' "$tmp/serve.log" | head -n 5 >&2
+fi
+sed '/^<details>/,$d' "$results/latest.md"
+log "done; full report in bench/results/latest.md"
