@@ -7,7 +7,6 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "core/log.h"
 
 #define OPS(x) (((const struct db_base *)(const void *)(x))->ops)
 
@@ -244,14 +243,12 @@ int db_begin(struct db *db, struct err *e)
 
 int db_commit(struct db *db, struct err *e)
 {
-	return OPS(db)->exec(db, "COMMIT", e);
+	return OPS(db)->commit(db, e);
 }
 
 void db_rollback(struct db *db)
 {
-	struct err e;
-	if (OPS(db)->exec(db, "ROLLBACK", &e))
-		log_warn("db_rollback: %s", e.msg);
+	OPS(db)->rollback(db);
 }
 
 int64_t db_changes(struct db *db)

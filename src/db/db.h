@@ -56,6 +56,8 @@ struct db_ops {
 	void (*finish)(struct db_stmt *st);
 	int (*exec)(struct db *db, const char *sql, struct err *e);
 	int (*begin)(struct db *db, struct err *e);
+	int (*commit)(struct db *db, struct err *e);
+	void (*rollback)(struct db *db);
 	int64_t (*changes)(struct db *db);
 };
 
