@@ -127,7 +127,8 @@ CREATE TABLE user_profiles (
 );
 
 CREATE TABLE attempts (
-	id           TEXT PRIMARY KEY,
+	seq          INTEGER PRIMARY KEY,            -- logging order (ties of "at")
+	id           TEXT NOT NULL UNIQUE,           -- UUID, the public id
 	user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
 	problem_id   INTEGER NOT NULL REFERENCES problems(id),
 	outcome      TEXT NOT NULL CHECK (outcome IN ('solved', 'solved_with_help', 'failed')),
@@ -142,7 +143,6 @@ CREATE TABLE attempts (
 );
 CREATE INDEX attempts_user_at ON attempts(user_id, at);
 CREATE INDEX attempts_user_problem ON attempts(user_id, problem_id, at);
-CREATE INDEX attempts_user_day ON attempts(user_id, day);
 
 CREATE TABLE problem_progress (
 	user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -156,8 +156,7 @@ CREATE TABLE problem_progress (
 	best_minutes INTEGER,
 	next_review  INTEGER,                        -- filled by the review scheduler
 	PRIMARY KEY (user_id, problem_id)
-);
-CREATE INDEX problem_progress_status ON problem_progress(user_id, status);
+) WITHOUT ROWID;
 
 -- Attempts per local day, kept in step with attempts: streaks and the
 -- calendar read these few rows instead of every attempt.
@@ -166,10 +165,10 @@ CREATE TABLE activity_days (
 	day     INTEGER NOT NULL,
 	count   INTEGER NOT NULL,
 	PRIMARY KEY (user_id, day)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE activity_log (
-	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	id         INTEGER PRIMARY KEY,
 	user_id    TEXT,                             -- NULL for anonymous or system actions
 	action     TEXT NOT NULL,                    -- e.g. "attempt.create"
 	entity     TEXT NOT NULL,

@@ -12,11 +12,12 @@
 #include "audit/audit.h"
 #include "db/db.h"
 
-#define ACCOUNT_EMAIL_MAX   254
-#define ACCOUNT_NAME_MAX    100
-#define API_TOKEN_NAME_MAX  100
-#define API_TOKENS_PER_USER 50
-#define API_TOKEN_PREFIX    "mt_"
+#define ACCOUNT_EMAIL_MAX         254
+#define ACCOUNT_NAME_MAX          100
+#define API_TOKEN_NAME_MAX        100
+#define API_TOKENS_PER_USER       50
+#define API_TOKEN_PREFIX          "mt_"
+#define API_TOKEN_USE_GRANULARITY 60 /* seconds between last_used_at updates */
 
 struct account {
 	char id[37];

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <stdio.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -18,6 +19,15 @@
 
 #define STMT_CACHE_SLOTS 256 /* power of two; statements beyond are not cached */
 #define BUSY_TIMEOUT_MS  5000
+/*
+ * Checkpoints copy the WAL back into the database file and fsync it, which
+ * takes milliseconds on real disks. A background thread does that every
+ * CHECKPOINT_INTERVAL_MS so that commits never wait for it; connections
+ * checkpoint by themselves only past AUTOCHECKPOINT_PAGES, if that thread
+ * falls behind.
+ */
+#define CHECKPOINT_INTERVAL_MS 200
+#define AUTOCHECKPOINT_PAGES   10000
 
 struct db_stmt {
 	const struct db_ops *ops;
@@ -49,6 +59,17 @@ struct db_pool {
 	 * still meet the busy timeout.
 	 */
 	pthread_mutex_t write_lock;
+	/*
+	 * The one connection all write transactions use, under write_lock. A
+	 * connection's page cache is dropped whenever another connection has
+	 * written; one writer keeps its cache warm from one write to the next.
+	 */
+	struct db *writer;
+	/* Background checkpoints (file databases only). */
+	pthread_t checkpointer;
+	int checkpointing;
+	int stop;
+	pthread_cond_t wake;
 	struct db *conns;
 	int count;
 };
@@ -93,6 +114,42 @@ static int make_parent_dirs(const char *path)
 	return 0;
 }
 
+static void *checkpoint_loop(void *arg)
+{
+	struct db_pool *p = arg;
+	sqlite3 *h = NULL;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(p->path, &h, flags, NULL) != SQLITE_OK) {
+		log_warn("checkpoint_loop: cannot open '%s'; connections checkpoint themselves",
+		         p->path);
+		sqlite3_close_v2(h);
+		return NULL;
+	}
+	sqlite3_busy_timeout(h, BUSY_TIMEOUT_MS);
+	pthread_mutex_lock(&p->lock);
+	while (!p->stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (long)CHECKPOINT_INTERVAL_MS * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&p->wake, &p->lock, &ts);
+		if (p->stop)
+			break;
+		pthread_mutex_unlock(&p->lock);
+		/* PASSIVE never blocks readers or writers; it copies what it can. */
+		sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+	/* Leave a small WAL behind on a clean shutdown. */
+	sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_close_v2(h);
+	return NULL;
+}
+
+static int open_conn(struct db_pool *p, struct db **out, struct err *e);
+
 static int sq_pool_open(const char *path, int size, struct db_pool **out, struct err *e)
 {
 	(void)size;
@@ -114,6 +171,7 @@ static int sq_pool_open(const char *path, int size, struct db_pool **out, struct
 		p->path = xstrdup(path);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_mutex_init(&p->write_lock, NULL);
+	pthread_cond_init(&p->wake, NULL);
 	if (pthread_key_create(&p->key, NULL)) {
 		free(p->path);
 		free(p);
@@ -122,10 +180,13 @@ static int sq_pool_open(const char *path, int size, struct db_pool **out, struct
 	/* Open one connection now so a bad path is reported at start-up. */
 	struct db *db;
 	int rc = p->ops->acquire(p, &db, e);
-	if (rc) {
+	if (rc || (rc = open_conn(p, &p->writer, e))) {
 		p->ops->pool_close(p);
 		return rc;
 	}
+	if (strncmp(p->path, "file:", 5) != 0 &&
+	    pthread_create(&p->checkpointer, NULL, checkpoint_loop, p) == 0)
+		p->checkpointing = 1;
 	*out = p;
 	return 0;
 }
@@ -145,6 +206,14 @@ static void close_conn(struct db *db)
 
 static void sq_pool_close(struct db_pool *p)
 {
+	if (p->checkpointing) {
+		pthread_mutex_lock(&p->lock);
+		p->stop = 1;
+		pthread_cond_signal(&p->wake);
+		pthread_mutex_unlock(&p->lock);
+		pthread_join(p->checkpointer, NULL);
+	}
+	pthread_cond_destroy(&p->wake);
 	struct db *db = p->conns;
 	while (db) {
 		struct db *next = db->next;
@@ -176,8 +245,8 @@ static int open_conn(struct db_pool *p, struct db **out, struct err *e)
 	char pragmas[256];
 	snprintf(pragmas, sizeof(pragmas),
 	         "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;"
-	         "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8000;",
-	         sync && str_ieq(sync, "full") ? "FULL" : "NORMAL");
+	         "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8000; PRAGMA wal_autocheckpoint=%d;",
+	         sync && str_ieq(sync, "full") ? "FULL" : "NORMAL", AUTOCHECKPOINT_PAGES);
 	char *msg = NULL;
 	rc = sqlite3_exec(h, pragmas, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
@@ -226,8 +295,15 @@ static uint32_t hash_sql(const char *s)
 	return h;
 }
 
+/* The connection that runs DB's statements: the writer inside a transaction. */
+static struct db *target(struct db *db)
+{
+	return db->in_tx ? db->pool->writer : db;
+}
+
 static int sq_prepare(struct db *db, const char *sql, struct db_stmt **out, struct err *e)
 {
+	db = target(db);
 	uint32_t h = hash_sql(sql);
 	int free_slot = -1;
 	for (int probe = 0; probe < 8; probe++) {
@@ -348,6 +424,7 @@ static void sq_finish(struct db_stmt *st)
 
 static int sq_exec(struct db *db, const char *sql, struct err *e)
 {
+	db = target(db);
 	char *msg = NULL;
 	int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
@@ -359,13 +436,16 @@ static int sq_exec(struct db *db, const char *sql, struct err *e)
 
 static int sq_begin(struct db *db, struct err *e)
 {
+	if (db->in_tx)
+		return err_set(e, ERR_INTERNAL, "database_error", "nested transaction");
 	pthread_mutex_lock(&db->pool->write_lock);
+	db->in_tx = 1;
 	int rc = sq_exec(db, "BEGIN IMMEDIATE", e);
 	if (rc) {
+		db->in_tx = 0;
 		pthread_mutex_unlock(&db->pool->write_lock);
 		return rc;
 	}
-	db->in_tx = 1;
 	return 0;
 }
 
@@ -383,7 +463,7 @@ static int sq_commit(struct db *db, struct err *e)
 static void sq_rollback(struct db *db)
 {
 	struct err e;
-	if (!sqlite3_get_autocommit(db->h) && sq_exec(db, "ROLLBACK", &e))
+	if (!sqlite3_get_autocommit(target(db)->h) && sq_exec(db, "ROLLBACK", &e))
 		log_warn("sq_rollback: %s", e.msg);
 	if (db->in_tx) {
 		db->in_tx = 0;
@@ -393,7 +473,7 @@ static void sq_rollback(struct db *db)
 
 static int64_t sq_changes(struct db *db)
 {
-	return sqlite3_changes64(db->h);
+	return sqlite3_changes64(target(db)->h);
 }
 
 const struct db_ops db_sqlite_ops = {

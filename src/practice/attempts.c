@@ -127,7 +127,7 @@ static int recompute_progress(struct db *db, const char *user_id, int64_t proble
 	           "THEN 'solved' ELSE 'attempted' END, count(*), "
 	           "sum(CASE WHEN outcome = 'solved' THEN 1 ELSE 0 END), min(at), max(at), "
 	           "(SELECT b.outcome FROM attempts b WHERE b.user_id = a.user_id AND "
-	           "b.problem_id = a.problem_id ORDER BY b.at DESC, b.created_at DESC, b.id "
+	           "b.problem_id = a.problem_id ORDER BY b.at DESC, b.created_at DESC, b.seq DESC "
 	           "LIMIT 1), "
 	           "min(CASE WHEN outcome = 'solved' THEN minutes END) "
 	           "FROM attempts a WHERE user_id = ? AND problem_id = ? "
@@ -178,6 +178,40 @@ int practice_problem_progress(struct db *db, const char *user_id, int64_t proble
 	return rc;
 }
 
+/*
+ * Folds one new attempt into the problem's progress in O(1). Every field is
+ * an order-independent aggregate (count, sum, min, max, and the outcome of
+ * the latest attempt by (at, then logging order)), so this gives exactly
+ * what recompute_progress would.
+ */
+static int add_to_progress(struct db *db, const char *user_id, int64_t problem_id,
+                           const struct attempt_in *in, int64_t at, struct err *e)
+{
+	int solved = strcmp(in->outcome, "solved") == 0;
+	return db_run(
+	    db, e, NULL,
+	    "INSERT INTO problem_progress (user_id, problem_id, status, attempts, "
+	    "solved_count, first_at, last_at, last_outcome, best_minutes) "
+	    "VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT (user_id, problem_id) DO UPDATE SET "
+	    "attempts = problem_progress.attempts + 1, "
+	    "solved_count = problem_progress.solved_count + excluded.solved_count, "
+	    "status = CASE WHEN problem_progress.solved_count + excluded.solved_count > 0 "
+	    "THEN 'solved' ELSE 'attempted' END, "
+	    "first_at = CASE WHEN excluded.first_at < problem_progress.first_at "
+	    "THEN excluded.first_at ELSE problem_progress.first_at END, "
+	    "last_outcome = CASE WHEN excluded.last_at >= problem_progress.last_at "
+	    "THEN excluded.last_outcome ELSE problem_progress.last_outcome END, "
+	    "last_at = CASE WHEN excluded.last_at > problem_progress.last_at "
+	    "THEN excluded.last_at ELSE problem_progress.last_at END, "
+	    "best_minutes = CASE WHEN excluded.best_minutes IS NOT NULL AND "
+	    "(problem_progress.best_minutes IS NULL OR "
+	    "excluded.best_minutes < problem_progress.best_minutes) "
+	    "THEN excluded.best_minutes ELSE problem_progress.best_minutes END",
+	    "titiiito", user_id, problem_id, solved ? "solved" : "attempted", (int64_t)solved, at,
+	    at, in->outcome, solved ? in->minutes : (int64_t)-1);
+}
+
 static int day_counter(struct db *db, const char *user_id, int64_t day, int delta, struct err *e)
 {
 	int rc = db_run(db, e, NULL,
@@ -209,7 +243,7 @@ int practice_insert_attempt(struct db *db, const struct catalog *c, const struct
 	                 (int64_t)(in->confidence ? in->confidence : -1), in->notes,
 	                 in->solution_url, at, day, now)))
 		return rc;
-	if ((rc = recompute_progress(db, user_id, p->id, e)) ||
+	if ((rc = add_to_progress(db, user_id, p->id, in, at, e)) ||
 	    (rc = day_counter(db, user_id, day, 1, e)))
 		return rc;
 	return 0;
@@ -263,19 +297,18 @@ int practice_log_attempt(struct db *db, const struct catalog *c, const struct au
 	json_t *detail = json_pack("{s:s, s:s}", "problem", in->problem, "outcome", in->outcome);
 	rc = audit_log(db, ctx, "attempt.create", "attempt", id, detail, e);
 	json_decref(detail);
-	if (rc)
+	if (rc || (rc = db_commit(db, e)))
 		goto fail;
+	/* The answer is read after the commit: the write lock is held only for the write. */
 	if ((rc = practice_get_attempt(db, c, user_id, id, &attempt, e)) ||
 	    (rc = practice_problem_progress(
-	         db, user_id, catalog_problem_by_slug(c, in->problem)->id, &progress, e)))
-		goto fail;
-	if ((rc = db_commit(db, e)))
-		goto fail;
+	         db, user_id, catalog_problem_by_slug(c, in->problem)->id, &progress, e))) {
+		json_decref(attempt);
+		return rc;
+	}
 	*out = json_pack("{s:o, s:o}", "attempt", attempt, "progress", progress);
 	return 0;
 fail:
-	json_decref(attempt);
-	json_decref(progress);
 	db_rollback(db);
 	return rc;
 }

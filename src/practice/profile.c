@@ -59,8 +59,12 @@ int profile_get(struct db *db, const char *user_id, json_t **out, struct err *e)
 		rc = 0;
 	} else if (rc == DB_DONE) {
 		db_finish(st);
-		if ((rc = ensure(db, user_id, e)))
+		if ((rc = db_begin(db, e)))
 			return rc;
+		if ((rc = ensure(db, user_id, e)) || (rc = db_commit(db, e))) {
+			db_rollback(db);
+			return rc;
+		}
 		return profile_get(db, user_id, out, e);
 	}
 	db_finish(st);
