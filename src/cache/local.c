@@ -163,6 +163,21 @@ static void local_del(struct cache *c, const char *key)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* Drops every version record (lock held). */
+static void free_versions(struct cache *c)
+{
+	for (size_t i = 0; i < VBUCKETS; i++) {
+		struct version *v = c->vbuckets[i];
+		while (v) {
+			struct version *next = v->next;
+			free(v);
+			v = next;
+		}
+		c->vbuckets[i] = NULL;
+	}
+	c->nversions = 0;
+}
+
 /* The version record of USER, created if missing (lock held). */
 static struct version *version_of(struct cache *c, const char *user)
 {
@@ -172,16 +187,8 @@ static struct version *version_of(struct cache *c, const char *user)
 			return v;
 	if (c->nversions >= CACHE_VERSIONS_MAX) {
 		/* Forget every version; new ones start above all handed out, so no stale hit. */
-		for (size_t i = 0; i < VBUCKETS; i++) {
-			struct version *v = c->vbuckets[i];
-			while (v) {
-				struct version *next = v->next;
-				free(v);
-				v = next;
-			}
-			c->vbuckets[i] = NULL;
-		}
-		c->nversions = 0;
+		free_versions(c);
+		pp = &c->vbuckets[hash(user) % VBUCKETS];
 	}
 	struct version *v = xcalloc(1, sizeof(*v));
 	str_copy(v->user, sizeof(v->user), user);
@@ -220,14 +227,7 @@ static void local_free(struct cache *c)
 {
 	while (c->head)
 		remove_entry(c, find_slot(c, c->head->key));
-	for (size_t i = 0; i < VBUCKETS; i++) {
-		struct version *v = c->vbuckets[i];
-		while (v) {
-			struct version *next = v->next;
-			free(v);
-			v = next;
-		}
-	}
+	free_versions(c);
 	free(c->vbuckets);
 	free(c->buckets);
 	pthread_mutex_destroy(&c->lock);
