@@ -113,7 +113,10 @@ void day_format(int64_t day, char out[11])
 void time_format_iso8601(int64_t t, char out[21])
 {
 	int64_t day = floor_div(t, DAY_SECONDS);
-	int64_t sec = t - day * DAY_SECONDS;
+	/* The remainder is computed without day * DAY_SECONDS, which overflows near INT64_MIN. */
+	int64_t sec = t % DAY_SECONDS;
+	if (sec < 0)
+		sec += DAY_SECONDS;
 	/* Clamping the day must clamp the time of day with it. */
 	if (day < FORMAT_FIRST_DAY)
 		sec = 0;
