@@ -12,7 +12,7 @@ profile=${1:-build}
 build="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev
 libssl-dev libsqlite3-dev sqlite3 tzdata ca-certificates"
 test="libcriterion-dev nodejs curl"
-bench="wrk nginx-light"
+bench="wrk nginx-light python3"
 
 case "$profile" in
 build) want="$build" ;;

@@ -333,7 +333,7 @@ int tokens_authenticate(struct db *db, const struct token_keys *k, const char *t
 			return err_set(e, ERR_UNAUTH, "invalid_token", "invalid token");
 		sha256_hex(token, hash);
 		if ((rc = db_query(db, &st, e,
-		                   "SELECT u.id, u.email, u.name, u.role, u.created_at, t.id "
+		                   "SELECT u.id, u.email, u.name, u.role, u.created_at, t.id, t.last_used_at "
 		                   "FROM api_tokens t JOIN users u ON u.id = t.user_id "
 		                   "WHERE t.token_hash = ?",
 		                   "t", hash)))
