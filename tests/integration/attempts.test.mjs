@@ -409,3 +409,32 @@ describe('failed requests change nothing', () => {
     assert.equal(g.status, 200);
   });
 });
+
+describe('per-problem progress', () => {
+  test('folding attempts in one by one equals recomputing from all of them', async () => {
+    const u = await registerUser(base, 'fold');
+    const day = 86400 * 1000;
+    const now = Date.now();
+    // Out of order, with a tie on "at", a help-assisted solve, and changing minutes.
+    const attempts = [
+      { outcome: 'failed', minutes: 40, at: iso(now - 5 * day) },
+      { outcome: 'solved', minutes: 25, at: iso(now - 9 * day) },
+      { outcome: 'solved_with_help', minutes: 12, at: iso(now - 2 * day) },
+      { outcome: 'solved', minutes: 18, at: iso(now - 2 * day) },
+      { outcome: 'failed', minutes: 50, at: iso(now - 12 * day) },
+    ];
+    for (const a of attempts) await logAttempt(base, u.token, { problem: 'group-anagrams', ...a });
+    const folded = (await api(base, 'GET', '/api/v1/problems/group-anagrams', { token: u.token })).json.progress;
+    assert.equal(folded.status, 'solved');
+    assert.equal(folded.attempts, 5);
+    assert.equal(folded.solved_count, 2);
+    assert.equal(folded.best_minutes, 18);
+    assert.equal(folded.last_outcome, 'solved'); // the later-logged of the two at the same instant
+    // Deleting an extra attempt makes the server recompute from the attempts that remain.
+    const extra = await logAttempt(base, u.token, { problem: 'group-anagrams', outcome: 'failed', at: iso(now - 20 * day) });
+    const del = await api(base, 'DELETE', `/api/v1/attempts/${extra.attempt.id}`, { token: u.token });
+    assert.equal(del.status, 204);
+    const recomputed = (await api(base, 'GET', '/api/v1/problems/group-anagrams', { token: u.token })).json.progress;
+    assert.deepEqual(recomputed, folded);
+  });
+});
