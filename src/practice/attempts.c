@@ -145,28 +145,36 @@ static int recompute_progress(struct db *db, const char *user_id, int64_t proble
 	              "titi", user_id, problem_id, user_id, problem_id);
 }
 
+/* Columns of a progress row, in the order progress_row_json reads them. */
+#define PROGRESS_COLS                                                                              \
+	"status, attempts, solved_count, first_at, last_at, last_outcome, best_minutes, "          \
+	"next_review"
+#define PROGRESS_RETURNING "RETURNING " PROGRESS_COLS
+
+static json_t *progress_row_json(struct db_stmt *st)
+{
+	return json_pack(
+	    "{s:s, s:I, s:I, s:o, s:o, s:s, s:o, s:o}", "status", db_col_text(st, 0), "attempts",
+	    (json_int_t)db_col_int(st, 1), "solved_count", (json_int_t)db_col_int(st, 2),
+	    "first_attempt_at", iso_or_null(0, db_col_int(st, 3)), "last_attempt_at",
+	    iso_or_null(0, db_col_int(st, 4)), "last_outcome", db_col_text(st, 5), "best_minutes",
+	    db_col_is_null(st, 6) ? json_null() : json_integer(db_col_int(st, 6)), "next_review",
+	    iso_or_null(db_col_is_null(st, 7), db_col_int(st, 7)));
+}
+
 int practice_problem_progress(struct db *db, const char *user_id, int64_t problem_id, json_t **out,
                               struct err *e)
 {
 	struct db_stmt *st;
 	int rc = db_query(db, &st, e,
-	                  "SELECT status, attempts, solved_count, first_at, last_at, last_outcome, "
-	                  "best_minutes, next_review FROM problem_progress "
+	                  "SELECT " PROGRESS_COLS " FROM problem_progress "
 	                  "WHERE user_id = ? AND problem_id = ?",
 	                  "ti", user_id, problem_id);
 	if (rc)
 		return rc;
 	rc = db_step(st, e);
 	if (rc == DB_ROW) {
-		*out =
-		    json_pack("{s:s, s:I, s:I, s:o, s:o, s:s, s:o, s:o}", "status",
-		              db_col_text(st, 0), "attempts", (json_int_t)db_col_int(st, 1),
-		              "solved_count", (json_int_t)db_col_int(st, 2), "first_attempt_at",
-		              iso_or_null(0, db_col_int(st, 3)), "last_attempt_at",
-		              iso_or_null(0, db_col_int(st, 4)), "last_outcome", db_col_text(st, 5),
-		              "best_minutes",
-		              db_col_is_null(st, 6) ? json_null() : json_integer(db_col_int(st, 6)),
-		              "next_review", iso_or_null(db_col_is_null(st, 7), db_col_int(st, 7)));
+		*out = progress_row_json(st);
 		rc = 0;
 	} else if (rc == DB_DONE) {
 		*out = json_pack("{s:s, s:i, s:i, s:n, s:n, s:n, s:n, s:n}", "status", "todo",
@@ -185,11 +193,13 @@ int practice_problem_progress(struct db *db, const char *user_id, int64_t proble
  * what recompute_progress would.
  */
 static int add_to_progress(struct db *db, const char *user_id, int64_t problem_id,
-                           const struct attempt_in *in, int64_t at, struct err *e)
+                           const struct attempt_in *in, int64_t at, json_t **progress,
+                           struct err *e)
 {
 	int solved = strcmp(in->outcome, "solved") == 0;
-	return db_run(
-	    db, e, NULL,
+	struct db_stmt *st;
+	int rc = db_query(
+	    db, &st, e,
 	    "INSERT INTO problem_progress (user_id, problem_id, status, attempts, "
 	    "solved_count, first_at, last_at, last_outcome, best_minutes) "
 	    "VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?) "
@@ -207,9 +217,21 @@ static int add_to_progress(struct db *db, const char *user_id, int64_t problem_i
 	    "best_minutes = CASE WHEN excluded.best_minutes IS NOT NULL AND "
 	    "(problem_progress.best_minutes IS NULL OR "
 	    "excluded.best_minutes < problem_progress.best_minutes) "
-	    "THEN excluded.best_minutes ELSE problem_progress.best_minutes END",
+	    "THEN excluded.best_minutes ELSE problem_progress.best_minutes END " PROGRESS_RETURNING,
 	    "titiiito", user_id, problem_id, solved ? "solved" : "attempted", (int64_t)solved, at,
 	    at, in->outcome, solved ? in->minutes : (int64_t)-1);
+	if (rc)
+		return rc;
+	rc = db_step(st, e);
+	if (rc == DB_ROW) {
+		if (progress)
+			*progress = progress_row_json(st);
+		rc = 0;
+	} else if (rc == DB_DONE) {
+		rc = err_set(e, ERR_INTERNAL, "database_error", "progress upsert returned no row");
+	}
+	db_finish(st);
+	return rc;
 }
 
 static int day_counter(struct db *db, const char *user_id, int64_t day, int delta, struct err *e)
@@ -227,11 +249,11 @@ static int day_counter(struct db *db, const char *user_id, int64_t day, int delt
 }
 
 int practice_insert_attempt(struct db *db, const struct catalog *c, const struct tz *zone,
-                            const char *user_id, const struct attempt_in *in, char id[37],
-                            struct err *e)
+                            const char *user_id, const struct attempt_in *in, int64_t now,
+                            char id[37], json_t **progress, struct err *e)
 {
 	const struct catalog_problem *p = catalog_problem_by_slug(c, in->problem);
-	int64_t now = time_now(), at = in->at ? in->at : now;
+	int64_t at = in->at ? in->at : now;
 	int64_t day = tz_local_day(zone, at);
 	int rc;
 	uuid_v4(id);
@@ -243,7 +265,7 @@ int practice_insert_attempt(struct db *db, const struct catalog *c, const struct
 	                 (int64_t)(in->confidence ? in->confidence : -1), in->notes,
 	                 in->solution_url, at, day, now)))
 		return rc;
-	if ((rc = add_to_progress(db, user_id, p->id, in, at, e)) ||
+	if ((rc = add_to_progress(db, user_id, p->id, in, at, progress, e)) ||
 	    (rc = day_counter(db, user_id, day, 1, e)))
 		return rc;
 	return 0;
@@ -281,34 +303,46 @@ int practice_get_attempt(struct db *db, const struct catalog *c, const char *use
 	return rc;
 }
 
+/* The attempt as served, from what was just inserted. */
+static json_t *attempt_json(const struct catalog_problem *p, const struct attempt_in *in,
+                            const char *id, int64_t at, int64_t created)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", id,
+	                 "problem", p->slug, "title", p->title, "outcome", in->outcome, "minutes",
+	                 in->minutes >= 0 ? json_integer(in->minutes) : json_null(), "language",
+	                 text_or_null(in->language), "confidence",
+	                 in->confidence ? json_integer(in->confidence) : json_null(), "notes",
+	                 text_or_null(in->notes), "solution_url", text_or_null(in->solution_url),
+	                 "at", iso_or_null(0, at), "created_at", iso_or_null(0, created));
+}
+
 int practice_log_attempt(struct db *db, const struct catalog *c, const struct audit_ctx *ctx,
                          const char *user_id, const struct attempt_in *in, json_t **out,
                          struct err *e)
 {
 	const struct tz *zone;
 	char id[37];
-	json_t *attempt = NULL, *progress = NULL;
+	json_t *progress = NULL;
+	int64_t now = time_now();
 	int rc;
 	if ((rc = db_begin(db, e)))
 		return rc;
 	if ((rc = load_zone(db, user_id, &zone, e)) ||
-	    (rc = practice_insert_attempt(db, c, zone, user_id, in, id, e)))
+	    (rc = practice_insert_attempt(db, c, zone, user_id, in, now, id, &progress, e)))
 		goto fail;
 	json_t *detail = json_pack("{s:s, s:s}", "problem", in->problem, "outcome", in->outcome);
 	rc = audit_log(db, ctx, "attempt.create", "attempt", id, detail, e);
 	json_decref(detail);
 	if (rc || (rc = db_commit(db, e)))
 		goto fail;
-	/* The answer is read after the commit: the write lock is held only for the write. */
-	if ((rc = practice_get_attempt(db, c, user_id, id, &attempt, e)) ||
-	    (rc = practice_problem_progress(
-	         db, user_id, catalog_problem_by_slug(c, in->problem)->id, &progress, e))) {
-		json_decref(attempt);
-		return rc;
-	}
-	*out = json_pack("{s:o, s:o}", "attempt", attempt, "progress", progress);
+	/* The answer is built from what was written: no read after the commit. */
+	*out = json_pack("{s:o, s:o}", "attempt",
+	                 attempt_json(catalog_problem_by_slug(c, in->problem), in, id,
+	                              in->at ? in->at : now, now),
+	                 "progress", progress);
 	return 0;
 fail:
+	json_decref(progress);
 	db_rollback(db);
 	return rc;
 }

@@ -107,7 +107,7 @@ int practice_import(struct db *db, const struct catalog *c, const struct audit_c
 /* Internal to practice/: one attempt with its counters, in the caller's transaction. */
 struct tz;
 int practice_insert_attempt(struct db *db, const struct catalog *c, const struct tz *zone,
-                            const char *user_id, const struct attempt_in *in, char id[37],
-                            struct err *e);
+                            const char *user_id, const struct attempt_in *in, int64_t now,
+                            char id[37], json_t **progress, struct err *e);
 
 #endif

@@ -484,8 +484,9 @@ int practice_import(struct db *db, const struct catalog *c, const struct audit_c
 				}
 				if (dup) {
 					duplicates++;
-				} else if ((rc = practice_insert_attempt(db, c, zone, user_id, &a,
-				                                         id, e))) {
+				} else if ((rc =
+				                practice_insert_attempt(db, c, zone, user_id, &a,
+				                                        time_now(), id, NULL, e))) {
 					json_decref(copy);
 					goto fail;
 				} else {
