@@ -196,7 +196,11 @@ static int cmd_serve(int argc, char **argv)
 		log_warn(
 		    "SECRET_KEY is not set: using the development default (never in production)");
 	app.throttle = throttle_new(cfg.login_max_failures, cfg.login_window_seconds);
-	app.cache = cache_local_new(0, 0);
+	if (cache_open(&cfg, &app.cache, &e)) {
+		fprintf(stderr, "maang: %s\n", e.msg);
+		close_app();
+		return EXIT_CONFIG;
+	}
 	app.started_at = time_now();
 
 	/* Signals go to this thread only: block them before the workers start. */
@@ -227,9 +231,10 @@ static int cmd_serve(int argc, char **argv)
 	}
 	char fields[256];
 	snprintf(fields, sizeof(fields),
-	         "\"port\":%d,\"database\":\"%s\",\"problems\":%d,\"startup_ms\":%lld",
-	         http_server_port(srv), db_pool_dialect(app.pool), app.catalog->nproblems,
-	         (long long)(time_now_ms() - t0));
+	         "\"port\":%d,\"database\":\"%s\",\"cache\":\"%s\",\"problems\":%d,"
+	         "\"startup_ms\":%lld",
+	         http_server_port(srv), db_pool_dialect(app.pool), cache_backend(app.cache),
+	         app.catalog->nproblems, (long long)(time_now_ms() - t0));
 	log_emit(LOG_INFO, "listening", fields);
 	int sig = 0;
 	while (sigwait(&set, &sig) != 0)

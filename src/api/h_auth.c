@@ -14,6 +14,10 @@ int h_health(struct http_req *r)
 	                  json_pack("{s:s, s:s}", "status", "ok", "version", MAANG_VERSION));
 }
 
+/*
+ * Ready when the database answers. The cache is reported but does not
+ * decide: without it requests are slower, never failed.
+ */
 int h_ready(struct http_req *r)
 {
 	int64_t one;
@@ -21,10 +25,13 @@ int h_ready(struct http_req *r)
 	if (db_scalar(r->db, &e, &one, "SELECT 1", "") || one != 1)
 		return err_set(&r->err, ERR_UNAVAILABLE, "database_unavailable",
 		               "database is not answering: %s", e.msg);
+	struct cache *c = APP(r)->cache;
+	int cache_ok = cache_ping(c);
 	return http_reply(r, 200,
-	                  json_pack("{s:s, s:{s:s, s:s}, s:i}", "status", "ready", "checks",
-	                            "database", "ok", "cache", "ok", "problems",
-	                            APP(r)->catalog->nproblems));
+	                  json_pack("{s:s, s:{s:s, s:s}, s:s, s:i}", "status",
+	                            cache_ok ? "ready" : "degraded", "checks", "database", "ok",
+	                            "cache", cache_ok ? "ok" : "unavailable", "cache_backend",
+	                            cache_backend(c), "problems", APP(r)->catalog->nproblems));
 }
 
 static json_t *user_json(const struct http_user *u)

@@ -3,6 +3,11 @@
  */
 #include "cache/cache.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+
 struct cache_base {
 	const struct cache_ops *ops;
 };
@@ -41,6 +46,75 @@ void cache_stats(struct cache *c, struct cache_stats *out)
 {
 	if (c)
 		OPS(c)->stats(c, out);
+}
+
+int cache_ping(struct cache *c)
+{
+	return c ? OPS(c)->ping(c) : 0;
+}
+
+/* Parses redis://[USER][:PASSWORD@]HOST[:PORT][/DB] in place. */
+static int parse_redis_url(char *url, char **host, int *port, char **password, int *db)
+{
+	if (strncmp(url, "redis://", 8) != 0)
+		return -1;
+	char *p = url + 8, *at = strrchr(p, '@');
+	*password = NULL;
+	if (at) {
+		*at = '\0';
+		char *colon = strchr(p, ':');
+		*password = colon ? colon + 1 : p;
+		p = at + 1;
+	}
+	char *slash = strchr(p, '/');
+	int64_t n;
+	*db = 0;
+	if (slash) {
+		*slash = '\0';
+		if (slash[1] && str_to_i64(slash + 1, 0, 15, &n))
+			return -1;
+		*db = slash[1] ? (int)n : 0;
+	}
+	char *colon = strrchr(p, ':');
+	*port = 6379;
+	if (colon) {
+		*colon = '\0';
+		if (str_to_i64(colon + 1, 1, 65535, &n))
+			return -1;
+		*port = (int)n;
+	}
+	if (!*p)
+		return -1;
+	*host = p;
+	return 0;
+}
+
+int cache_open(const struct config *cfg, struct cache **out, struct err *e)
+{
+	if (cfg->redis_url && *cfg->redis_url) {
+		char *url = xstrdup(cfg->redis_url), *host, *password;
+		int port, db;
+		if (parse_redis_url(url, &host, &port, &password, &db)) {
+			free(url);
+			return err_set(
+			    e, ERR_INVALID, "invalid_config",
+			    "REDIS_URL must look like redis://[:PASSWORD@]HOST[:PORT][/DB]");
+		}
+		*out = cache_redis_new(host, port, password, db);
+		free(url);
+		return 0;
+	}
+	if (cfg->redis_host && *cfg->redis_host) {
+		int64_t port = 6379;
+		if (cfg->redis_port && *cfg->redis_port &&
+		    str_to_i64(cfg->redis_port, 1, 65535, &port))
+			return err_set(e, ERR_INVALID, "invalid_config",
+			               "REDIS_PORT must be a port number");
+		*out = cache_redis_new(cfg->redis_host, (int)port, cfg->redis_password, 0);
+		return 0;
+	}
+	*out = cache_local_new(0, 0);
+	return 0;
 }
 
 const char *cache_backend(const struct cache *c)

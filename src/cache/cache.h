@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/util.h"
+
 #define CACHE_MAX_ENTRIES  20000
 #define CACHE_MAX_BYTES    (64u * 1024 * 1024)
 #define CACHE_MAX_VALUE    (4u * 1024 * 1024) /* larger values are not cached */
@@ -24,7 +26,7 @@
 struct cache;
 
 struct cache_stats {
-	uint64_t hits, misses, sets, evictions;
+	uint64_t hits, misses, sets, evictions, errors;
 	size_t entries, bytes;
 };
 
@@ -37,11 +39,22 @@ struct cache_ops {
 	uint64_t (*user_version)(struct cache *c, const char *user_id);
 	void (*bump_user)(struct cache *c, const char *user_id);
 	void (*stats)(struct cache *c, struct cache_stats *out);
+	/* 1 if the backend answers now. */
+	int (*ping)(struct cache *c);
 	void (*free)(struct cache *c);
 };
 
 /* The in-process LRU backend. */
 struct cache *cache_local_new(size_t max_entries, size_t max_bytes);
+/* The Redis backend; connects lazily, so it never fails here. */
+struct cache *cache_redis_new(const char *host, int port, const char *password, int db);
+/*
+ * The backend the configuration asks for: Redis when REDIS_URL
+ * (redis://[:PASSWORD@]HOST[:PORT][/DB]) or REDIS_HOST is set, the local LRU
+ * otherwise. ERR_INVALID for a malformed URL.
+ */
+struct config;
+int cache_open(const struct config *cfg, struct cache **out, struct err *e);
 
 int cache_get(struct cache *c, const char *key, char **val, size_t *len);
 void cache_set(struct cache *c, const char *key, const char *val, size_t len, int ttl);
@@ -51,6 +64,8 @@ uint64_t cache_user_version(struct cache *c, const char *user_id);
 /* Invalidates every cached entry of the user. */
 void cache_bump_user(struct cache *c, const char *user_id);
 void cache_stats(struct cache *c, struct cache_stats *out);
+/* 1 if the backend answers (always for the local one). */
+int cache_ping(struct cache *c);
 const char *cache_backend(const struct cache *c);
 void cache_free(struct cache *c);
 

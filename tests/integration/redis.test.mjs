@@ -1,0 +1,119 @@
+// redis.test.mjs: two `maang serve` instances sharing one database and a
+// real, throwaway redis-server: a write on one instance invalidates the
+// cached progress read through the other; Redis going away fails no request
+// and /ready reports it; Redis coming back is picked up by itself.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { api, iso, logAttempt, randomSecret, registerUser, start, tempDir } from './harness.mjs';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let redisPort;
+let redisDir;
+
+function redisStart() {
+  execFileSync('redis-server', [
+    '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+    '--daemonize', 'yes', '--dir', redisDir, '--pidfile', path.join(redisDir, 'r.pid'),
+    '--logfile', path.join(redisDir, 'r.log'),
+  ]);
+  for (let i = 0; i < 100; i++) {
+    if (spawnSync('redis-cli', ['-p', String(redisPort), 'ping']).stdout?.toString().includes('PONG')) return;
+    spawnSync('sleep', ['0.05']);
+  }
+  throw new Error('redis-server did not answer');
+}
+
+function redisStop() {
+  spawnSync('redis-cli', ['-p', String(redisPort), 'shutdown', 'nosave']);
+}
+
+let a;
+let b;
+
+before(async () => {
+  redisDir = tempDir('maang-redis-');
+  redisPort = await freePort();
+  redisStart();
+  const shared = tempDir('maang-shared-');
+  const env = {
+    DATABASE_URL: 'sqlite:' + path.join(shared, 'shared.db'),
+    SECRET_KEY: randomSecret(48),
+    REDIS_URL: `redis://127.0.0.1:${redisPort}/0`,
+  };
+  a = await start(env);
+  b = await start(env);
+});
+
+after(async () => {
+  for (const s of [a, b]) if (s) assert.deepEqual(await s.stop(), { code: 0, signal: null });
+  redisStop();
+});
+
+test('both instances use Redis and say so', async () => {
+  for (const s of [a, b]) {
+    const r = await api(s.base, 'GET', '/ready');
+    assert.equal(r.status, 200);
+    assert.equal(r.json.status, 'ready');
+    assert.equal(r.json.cache_backend, 'redis');
+    assert.equal(r.json.checks.cache, 'ok');
+    const line = s.logLines().find((l) => l.msg === 'listening');
+    assert.equal(line.cache, 'redis');
+  }
+});
+
+test('a write through one instance invalidates the progress cached through the other', async () => {
+  const u = await registerUser(a.base, 'redis');
+  const before1 = await api(b.base, 'GET', '/api/v1/progress', { token: u.token });
+  assert.equal(before1.json.attempts, 0);
+  // Read again through B: now from the cache.
+  assert.deepEqual((await api(b.base, 'GET', '/api/v1/progress', { token: u.token })).json, before1.json);
+  await logAttempt(a.base, u.token, { problem: 'two-sum', outcome: 'solved', minutes: 9 });
+  const after1 = await api(b.base, 'GET', '/api/v1/progress', { token: u.token });
+  assert.equal(after1.json.attempts, 1);
+  assert.equal(after1.json.solved.total, 1);
+  assert.equal(after1.json.streak.current, 1);
+});
+
+test('Redis down: no failed request, /ready degraded; back: picked up again', async () => {
+  const u = await registerUser(a.base, 'redisdown');
+  await logAttempt(a.base, u.token, { problem: 'valid-anagram', outcome: 'solved' });
+  redisStop();
+  for (let i = 0; i < 5; i++) {
+    const s = i % 2 ? a : b;
+    const p = await api(s.base, 'GET', '/api/v1/progress', { token: u.token });
+    assert.equal(p.status, 200);
+    assert.equal(p.json.attempts, 1 + i);
+    const w = await api(s.base, 'POST', '/api/v1/attempts', {
+      token: u.token,
+      body: { problem: 'contains-duplicate', outcome: 'failed', at: iso(Date.now() - i * 1000) },
+    });
+    assert.equal(w.status, 201);
+  }
+  const ready = await api(a.base, 'GET', '/ready');
+  assert.equal(ready.status, 200);
+  assert.equal(ready.json.status, 'degraded');
+  assert.equal(ready.json.checks.cache, 'unavailable');
+  redisStart();
+  await sleep(1500); // past the reconnect back-off
+  for (const s of [a, b]) {
+    const r = await api(s.base, 'GET', '/ready');
+    assert.equal(r.json.checks.cache, 'ok');
+    const p = await api(s.base, 'GET', '/api/v1/progress', { token: u.token });
+    assert.equal(p.json.attempts, 6);
+  }
+});
