@@ -20,9 +20,7 @@ int db_pool_open(const char *url, int size, struct db_pool **out, struct err *e)
 	if (strncmp(url, "sqlite:", 7) == 0)
 		return db_sqlite_ops.pool_open(url + 7, size, out, e);
 	if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
-		return err_set(
-		    e, ERR_INVALID, "unsupported_database",
-		    "this build has no PostgreSQL driver yet; use DATABASE_URL=sqlite:PATH");
+		return db_pg_ops.pool_open(url, size, out, e);
 	return err_set(e, ERR_INVALID, "invalid_database_url",
 	               "DATABASE_URL must start with sqlite: or postgresql://");
 }

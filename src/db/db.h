@@ -122,5 +122,6 @@ void db_rollback(struct db *db);
 int64_t db_changes(struct db *db);
 
 extern const struct db_ops db_sqlite_ops;
+extern const struct db_ops db_pg_ops;
 
 #endif

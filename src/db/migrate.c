@@ -57,7 +57,7 @@ static int ensure_table(struct db *db, struct err *e)
 	return db_exec(
 	    db,
 	    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+	    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
 	    e);
 }
 

@@ -22,10 +22,10 @@ after(async () => {
 
 const login = (email, password) => api(srv.base, 'POST', '/api/v1/auth/login', { body: { email, password } });
 
-/** A fresh database of its own (not the server's). */
-function freshEnv(extra = {}) {
+/** A fresh database of its own (not the server's); opts as for makeEnv. */
+function freshEnv(extra = {}, opts = {}) {
   const dir = tempDir();
-  return { dir, env: makeEnv(dir, extra) };
+  return { dir, env: makeEnv(dir, extra, opts) };
 }
 
 describe('help, version and exit codes', () => {
@@ -85,7 +85,7 @@ describe('help, version and exit codes', () => {
 
 describe('migrate', () => {
   test('twice: the second run changes nothing; status exits 0 afterwards', async () => {
-    const { dir, env } = freshEnv();
+    const { dir, env } = freshEnv({}, { migrate: false });
     const pending = await runCli(['migrate', 'status'], { env, cwd: dir });
     assert.equal(pending.code, 1, 'a fresh database has pending migrations');
     const first = await runCli(['migrate'], { env, cwd: dir });

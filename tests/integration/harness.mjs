@@ -8,7 +8,7 @@
 //   const r = await api(srv.base, 'GET', '/health');
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,8 +36,46 @@ export function tempDir(tag = 'maang-it-') {
   return dir;
 }
 
-/** The environment of a test instance: fixed keys, then EXTRA on top. */
-export function makeEnv(dir, extra = {}) {
+/** Which database engine this run uses: MAANG_TEST_BACKEND=postgres or sqlite (default). */
+export const BACKEND = process.env.MAANG_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
+
+/** The port of the throwaway PostgreSQL cluster of this run (pg fixture). */
+function pgPort() {
+  const dir = process.env.MAANG_TEST_PG_DIR;
+  if (!dir) throw new Error('MAANG_TEST_BACKEND=postgres needs MAANG_TEST_PG_DIR (see tests/CMakeLists.txt)');
+  return fs.readFileSync(path.join(dir, 'port'), 'utf8').trim();
+}
+
+const pgDatabases = new Map();
+
+/**
+ * The PostgreSQL database standing in for the SQLite file PATH: one per
+ * path, so instances sharing a file share a database. Created on first
+ * use and, with MIGRATE, migrated (serve migrates only embedded SQLite).
+ */
+export function pgDatabaseFor(sqlitePath, { migrate = true } = {}) {
+  const name = 'maang_' + crypto.createHash('sha256').update(sqlitePath).digest('hex').slice(0, 20);
+  const url = `postgresql://postgres@127.0.0.1:${pgPort()}/${name}`;
+  if (!pgDatabases.has(name)) {
+    execFileSync('psql', ['-h', '127.0.0.1', '-p', pgPort(), '-U', 'postgres', '-q', '-c', `CREATE DATABASE ${name}`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    if (migrate)
+      execFileSync(BIN, ['migrate'], {
+        env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+    pgDatabases.set(name, url);
+  }
+  return url;
+}
+
+/**
+ * The environment of a test instance: fixed keys, then EXTRA on top. On
+ * the PostgreSQL backend a sqlite: DATABASE_URL is replaced by a database
+ * of its own (opts.migrate = false leaves it unmigrated).
+ */
+export function makeEnv(dir, extra = {}, { migrate = true } = {}) {
   const env = {
     ...process.env,
     PORT: '0',
@@ -49,6 +87,8 @@ export function makeEnv(dir, extra = {}) {
     ...extra,
   };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  if (BACKEND === 'postgres' && env.DATABASE_URL.startsWith('sqlite:'))
+    env.DATABASE_URL = pgDatabaseFor(env.DATABASE_URL.slice(7), { migrate });
   return env;
 }
 

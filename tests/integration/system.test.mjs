@@ -6,6 +6,7 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 
 import {
+  BACKEND,
   api,
   assertError,
   makeEnv,
@@ -71,6 +72,11 @@ function rawGet(port, path, headers = {}) {
 }
 
 describe('health and readiness', () => {
+  test('the server runs on the database engine this run is for', () => {
+    const line = srv.logLines().find((l) => l.msg === 'listening');
+    assert.equal(line.database, BACKEND);
+  });
+
   test('/health 200 without authentication', async () => {
     const r = await api(base, 'GET', '/health');
     assert.equal(r.status, 200);
