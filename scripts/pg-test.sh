@@ -7,6 +7,7 @@
 #                                        without PORT a free one from 55432 up;
 #                                        the port is written to DIR/port
 #   scripts/pg-test.sh stop DIR          fast shutdown
+#   scripts/pg-test.sh resume DIR        starts a stopped cluster again, same port
 set -eu
 bin=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || true)
 [ -n "$bin" ] || { echo "pg-test: PostgreSQL 15 is not installed (postgresql-15)" >&2; exit 1; }
@@ -32,12 +33,18 @@ start)
 		start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 	echo "$port" >"$dir/port"
 	;;
+resume)
+	dir=$2 port=$(cat "$2/port")
+	as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+		-o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=300" \
+		start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+	;;
 stop)
 	dir=$2
 	as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 	;;
 *)
-	echo "usage: $0 start DIR PORT | stop DIR" >&2
+	echo "usage: $0 start DIR [PORT] | stop DIR | resume DIR" >&2
 	exit 2
 	;;
 esac

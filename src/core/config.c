@@ -3,6 +3,8 @@
  */
 #include "core/config.h"
 
+#include "core/buf.h"
+
 #include <ctype.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -150,6 +152,45 @@ static int load_env_file(struct config *c, const char *path, struct err *e)
 	return rc;
 }
 
+/* Appends S to B percent-encoded for a URL's user-info or path part. */
+static void url_escape(struct buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == '~')
+			buf_append(b, s, 1);
+		else
+			buf_printf(b, "%%%02X", ch);
+	}
+}
+
+/* postgresql://USER[:PASSWORD]@HOST[:PORT]/NAME[?sslmode=MODE] from the DB_* keys. */
+static char *compose_pg_url(const struct config *c)
+{
+	struct buf b;
+	buf_init(&b, 4096);
+	buf_puts(&b, "postgresql://");
+	if (c->db_user && *c->db_user) {
+		url_escape(&b, c->db_user);
+		if (c->db_password && *c->db_password) {
+			buf_puts(&b, ":");
+			url_escape(&b, c->db_password);
+		}
+		buf_puts(&b, "@");
+	}
+	buf_puts(&b, c->db_host);
+	if (c->db_port && *c->db_port)
+		buf_printf(&b, ":%s", c->db_port);
+	buf_puts(&b, "/");
+	url_escape(&b, c->db_name && *c->db_name ? c->db_name : "maang");
+	if (c->db_sslmode && *c->db_sslmode) {
+		buf_puts(&b, "?sslmode=");
+		url_escape(&b, c->db_sslmode);
+	}
+	return buf_detach(&b);
+}
+
 int config_load(struct config *c, const char *env_file, struct err *e)
 {
 	memset(c, 0, sizeof(*c));
@@ -168,6 +209,15 @@ int config_load(struct config *c, const char *env_file, struct err *e)
 		if ((rc = set_value(c, &keys[i], v, e)))
 			return rc;
 		sources[i] = "environment";
+	}
+	/* DB_HOST and friends stand for a PostgreSQL DATABASE_URL when that is not given. */
+	size_t url_idx = 0;
+	find_key("DATABASE_URL", &url_idx);
+	if (c->db_host && *c->db_host && strcmp(sources[url_idx], "default") == 0) {
+		char *url = compose_pg_url(c);
+		free(c->database_url);
+		c->database_url = url;
+		sources[url_idx] = "DB_HOST...";
 	}
 	if (!c->secret_key || !*c->secret_key) {
 		free(c->secret_key);

@@ -490,3 +490,30 @@ Test(config, log_level_names)
 	cr_assert_not(log_level_valid("trace"));
 	cr_assert_not(log_level_valid(""));
 }
+
+Test(config, db_keys_compose_a_postgresql_url_when_database_url_is_not_set)
+{
+	struct config c;
+	setenv("DB_HOST", "db.internal", 1);
+	setenv("DB_PORT", "5433", 1);
+	setenv("DB_USER", "maang", 1);
+	setenv("DB_PASSWORD", "p@ss:w/rd", 1);
+	setenv("DB_NAME", "prep", 1);
+	setenv("DB_SSLMODE", "require", 1);
+	load_ok(&c, no_file());
+	cr_assert_str_eq(
+	    c.database_url,
+	    "postgresql://maang:p%40ss%3Aw%2Frd@db.internal:5433/prep?sslmode=require");
+	config_release(&c);
+	/* Only the host: the defaults of libpq apply, the database is "maang". */
+	clear_env();
+	setenv("DB_HOST", "localhost", 1);
+	load_ok(&c, no_file());
+	cr_assert_str_eq(c.database_url, "postgresql://localhost/maang");
+	config_release(&c);
+	/* An explicit DATABASE_URL wins over the DB_* keys. */
+	setenv("DATABASE_URL", "sqlite:/tmp/x.db", 1);
+	load_ok(&c, no_file());
+	cr_assert_str_eq(c.database_url, "sqlite:/tmp/x.db");
+	config_release(&c);
+}
