@@ -42,6 +42,7 @@ struct audit_ctx api_audit_ctx(struct http_req *r);
 /* Handlers, by area. */
 int h_health(struct http_req *r);
 int h_ready(struct http_req *r);
+int h_metrics(struct http_req *r);
 int h_register(struct http_req *r);
 int h_login(struct http_req *r);
 int h_me(struct http_req *r);

@@ -7,6 +7,7 @@
 #include "auth/jwt.h"
 #include "core/json.h"
 #include "core/timeutil.h"
+#include "http/metrics.h"
 
 int h_health(struct http_req *r)
 {
@@ -32,6 +33,66 @@ int h_ready(struct http_req *r)
 	                            cache_ok ? "ready" : "degraded", "checks", "database", "ok",
 	                            "cache", cache_ok ? "ok" : "unavailable", "cache_backend",
 	                            cache_backend(c), "problems", APP(r)->catalog->nproblems));
+}
+
+/* Prometheus text format: requests, latency, database pool, cache, process. */
+int h_metrics(struct http_req *r)
+{
+	struct app *app = APP(r);
+	struct buf b;
+	struct db_pool_stats ps;
+	struct cache_stats cs;
+	buf_init(&b, 1u << 22);
+	metrics_write_http(&b);
+	db_pool_stats(app->pool, &ps);
+	buf_printf(
+	    &b,
+	    "# HELP maang_db_pool_connections Database connections by state.\n"
+	    "# TYPE maang_db_pool_connections gauge\n"
+	    "maang_db_pool_connections{backend=\"%s\",state=\"in_use\"} %d\n"
+	    "maang_db_pool_connections{backend=\"%s\",state=\"idle\"} %d\n"
+	    "# HELP maang_db_pool_size Most connections the pool may open.\n"
+	    "# TYPE maang_db_pool_size gauge\n"
+	    "maang_db_pool_size{backend=\"%s\"} %d\n"
+	    "# HELP maang_db_pool_waits_total Requests that waited for a free connection.\n"
+	    "# TYPE maang_db_pool_waits_total counter\n"
+	    "maang_db_pool_waits_total{backend=\"%s\"} %llu\n"
+	    "# HELP maang_db_pool_timeouts_total Requests that found no free connection in time.\n"
+	    "# TYPE maang_db_pool_timeouts_total counter\n"
+	    "maang_db_pool_timeouts_total{backend=\"%s\"} %llu\n",
+	    db_pool_dialect(app->pool), ps.in_use, db_pool_dialect(app->pool), ps.open - ps.in_use,
+	    db_pool_dialect(app->pool), ps.size, db_pool_dialect(app->pool),
+	    (unsigned long long)ps.waits, db_pool_dialect(app->pool),
+	    (unsigned long long)ps.timeouts);
+	cache_stats(app->cache, &cs);
+	const char *cb = cache_backend(app->cache);
+	buf_printf(&b,
+	           "# HELP maang_cache_requests_total Cache lookups by result.\n"
+	           "# TYPE maang_cache_requests_total counter\n"
+	           "maang_cache_requests_total{backend=\"%s\",result=\"hit\"} %llu\n"
+	           "maang_cache_requests_total{backend=\"%s\",result=\"miss\"} %llu\n"
+	           "# HELP maang_cache_errors_total Cache backend errors (each one a miss).\n"
+	           "# TYPE maang_cache_errors_total counter\n"
+	           "maang_cache_errors_total{backend=\"%s\"} %llu\n"
+	           "# HELP maang_cache_up Whether the cache backend answers.\n"
+	           "# TYPE maang_cache_up gauge\n"
+	           "maang_cache_up{backend=\"%s\"} %d\n",
+	           cb, (unsigned long long)cs.hits, cb, (unsigned long long)cs.misses, cb,
+	           (unsigned long long)cs.errors, cb, cache_ping(app->cache));
+	buf_printf(&b,
+	           "# HELP maang_http_server_errors_total Requests answered with a 5xx status.\n"
+	           "# TYPE maang_http_server_errors_total counter\n"
+	           "maang_http_server_errors_total %llu\n"
+	           "# HELP maang_start_time_seconds Unix time the process started serving.\n"
+	           "# TYPE maang_start_time_seconds gauge\n"
+	           "maang_start_time_seconds %lld\n"
+	           "# HELP maang_build_info The running version.\n"
+	           "# TYPE maang_build_info gauge\n"
+	           "maang_build_info{version=\"%s\"} 1\n",
+	           metrics_server_errors(), (long long)app->started_at, MAANG_VERSION);
+	size_t len = b.len;
+	return http_reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf_detach(&b),
+	                      len);
 }
 
 static json_t *user_json(const struct http_user *u)

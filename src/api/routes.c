@@ -15,6 +15,7 @@
 const struct http_route api_routes[] = {
     {"GET", "/health", 0, h_health},
     {"GET", "/ready", 0, h_ready},
+    {"GET", "/metrics", 0, h_metrics},
     {"POST", "/api/v1/auth/register", WRITE | JSON, h_register},
     {"POST", "/api/v1/auth/login", WRITE | JSON, h_login},
     {"GET", "/api/v1/auth/me", AUTH, h_me},

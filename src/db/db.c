@@ -7,7 +7,6 @@
 #include <stdarg.h>
 #include <string.h>
 
-
 #define OPS(x) (((const struct db_base *)(const void *)(x))->ops)
 
 /* The driver of a statement is reached through its connection. */
@@ -252,4 +251,11 @@ void db_rollback(struct db *db)
 int64_t db_changes(struct db *db)
 {
 	return OPS(db)->changes(db);
+}
+
+void db_pool_stats(struct db_pool *p, struct db_pool_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (p)
+		OPS(p)->pool_stats(p, out);
 }

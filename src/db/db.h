@@ -34,6 +34,15 @@ struct db_pool;
 #define DB_DONE 0
 #define DB_ROW  1
 
+/* Pool gauges and counters for /metrics. */
+struct db_pool_stats {
+	int size;          /* most connections the pool may open */
+	int open;          /* connections open now */
+	int in_use;        /* handed to a request now */
+	uint64_t waits;    /* acquisitions that had to wait for a free connection */
+	uint64_t timeouts; /* acquisitions that gave up (503) */
+};
+
 struct db_ops {
 	const char *dialect; /* "sqlite" or "postgres": picks the migrations folder */
 	int (*pool_open)(const char *url, int size, struct db_pool **out, struct err *e);
@@ -59,6 +68,7 @@ struct db_ops {
 	int (*commit)(struct db *db, struct err *e);
 	void (*rollback)(struct db *db);
 	int64_t (*changes)(struct db *db);
+	void (*pool_stats)(struct db_pool *p, struct db_pool_stats *out);
 };
 
 /* Every connection and pool starts with its driver. */
@@ -120,6 +130,7 @@ int db_commit(struct db *db, struct err *e);
 /* Rolls back; errors are logged, never returned (used on error paths). */
 void db_rollback(struct db *db);
 int64_t db_changes(struct db *db);
+void db_pool_stats(struct db_pool *p, struct db_pool_stats *out);
 
 extern const struct db_ops db_sqlite_ops;
 extern const struct db_ops db_pg_ops;

@@ -60,6 +60,7 @@ struct db_pool {
 	pthread_cond_t freed;
 	struct db **conns;
 	int count;
+	uint64_t waits, timeouts;
 };
 
 /* Maps a failed result or connection to our error codes. */
@@ -183,6 +184,7 @@ static int pg_acquire(struct db_pool *p, struct db **out, struct err *e)
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += PG_ACQUIRE_WAIT_MS / 1000;
 	struct db *db = NULL;
+	int waited = 0;
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		for (int i = 0; i < p->count && !db; i++)
@@ -197,7 +199,10 @@ static int pg_acquire(struct db_pool *p, struct db **out, struct err *e)
 		}
 		if (db)
 			break;
+		if (!waited++)
+			p->waits++;
 		if (pthread_cond_timedwait(&p->freed, &p->lock, &deadline)) {
+			p->timeouts++;
 			pthread_mutex_unlock(&p->lock);
 			return err_set(e, ERR_UNAVAILABLE, "database_busy",
 			               "no database connection free within %d ms (DB_POOL_SIZE=%d)",
@@ -478,6 +483,19 @@ static int64_t pg_changes(struct db *db)
 	return db->changes;
 }
 
+static void pg_pool_stats(struct db_pool *p, struct db_pool_stats *out)
+{
+	pthread_mutex_lock(&p->lock);
+	out->size = p->size;
+	for (int i = 0; i < p->count; i++) {
+		out->open += p->conns[i]->c && !p->conns[i]->broken;
+		out->in_use += p->conns[i]->in_use;
+	}
+	out->waits = p->waits;
+	out->timeouts = p->timeouts;
+	pthread_mutex_unlock(&p->lock);
+}
+
 const struct db_ops db_pg_ops = {
     .dialect = "postgres",
     .pool_open = pg_pool_open,
@@ -503,4 +521,5 @@ const struct db_ops db_pg_ops = {
     .commit = pg_commit,
     .rollback = pg_rollback,
     .changes = pg_changes,
+    .pool_stats = pg_pool_stats,
 };

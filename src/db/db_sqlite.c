@@ -476,6 +476,15 @@ static int64_t sq_changes(struct db *db)
 	return sqlite3_changes64(target(db)->h);
 }
 
+/* SQLite has no pool to wait for: one connection per thread, plus the writer. */
+static void sq_pool_stats(struct db_pool *p, struct db_pool_stats *out)
+{
+	pthread_mutex_lock(&p->lock);
+	out->open = p->count;
+	out->size = p->count;
+	pthread_mutex_unlock(&p->lock);
+}
+
 const struct db_ops db_sqlite_ops = {
     .dialect = "sqlite",
     .pool_open = sq_pool_open,
@@ -501,4 +510,5 @@ const struct db_ops db_sqlite_ops = {
     .commit = sq_commit,
     .rollback = sq_rollback,
     .changes = sq_changes,
+    .pool_stats = sq_pool_stats,
 };

@@ -17,6 +17,7 @@
 
 #include "core/json.h"
 #include "core/log.h"
+#include "http/metrics.h"
 
 struct http_server {
 	struct MHD_Daemon *d;
@@ -364,10 +365,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-	(void)cls, (void)conn;
+	(void)conn;
 	struct http_req *r = *con_cls;
+	struct http_server *s = cls;
 	if (!r)
 		return;
+	int64_t elapsed_us = now_us() - r->started_us;
+	metrics_observe(r->route ? (int)(r->route - s->o.routes) : -1, r->status,
+	                (double)elapsed_us / 1e6);
 	if (log_enabled(LOG_INFO)) {
 		struct buf f;
 		buf_init(&f, 8192);
@@ -376,7 +381,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		buf_puts(&f, ",\"path\":");
 		json_escape_buf(&f, r->path);
 		buf_printf(&f, ",\"status\":%d,\"ms\":%.3f,\"ip\":\"%s\"", r->status,
-		           (double)(now_us() - r->started_us) / 1000.0, r->ip);
+		           (double)elapsed_us / 1000.0, r->ip);
 		if (r->authed)
 			buf_printf(&f, ",\"user\":\"%s\"", r->user.id);
 		if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
@@ -399,6 +404,7 @@ int http_server_start(const struct http_server_opts *o, struct http_server **out
 {
 	struct http_server *s = xcalloc(1, sizeof(*s));
 	s->o = *o;
+	metrics_init(o->routes, o->nroutes);
 	struct sockaddr_in sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
