@@ -14,6 +14,8 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sqlite3.h>
 
 #include "api/app.h"
@@ -30,6 +32,7 @@
 #define EXIT_DB     4
 
 #define SHUTDOWN_GRACE_MS 10000               /* for in-flight requests after SIGTERM */
+#define EVENTS_TOKEN_TTL  60                  /* seconds an EventSource token is valid */
 #define CLI_FILE_MAX      (64L * 1024 * 1024) /* largest file `maang import` reads */
 
 struct command {
@@ -177,6 +180,7 @@ static void close_app(void)
 	catalog_free(app.catalog);
 	throttle_free(app.throttle);
 	cache_free(app.cache);
+	events_free(app.events);
 	db_pool_close(app.pool);
 	config_release(&cfg);
 	memset(&app, 0, sizeof(app));
@@ -204,11 +208,21 @@ static int cmd_serve(int argc, char **argv)
 		log_warn(
 		    "SECRET_KEY is not set: using the development default (never in production)");
 	app.throttle = throttle_new(cfg.login_max_failures, cfg.login_window_seconds);
-	if (cache_open(&cfg, &app.cache, &e)) {
+	struct redis_target rt;
+	if (redis_target(&cfg, &rt, &e) || cache_open(&cfg, &app.cache, &e)) {
 		fprintf(stderr, "maang: %s\n", e.msg);
 		close_app();
 		return EXIT_CONFIG;
 	}
+	app.events =
+	    events_new(rt.set ? rt.host : NULL, rt.port, rt.password, cfg.sse_heartbeat_seconds);
+	/* EventSource tokens are signed with a key of their own, derived from SECRET_KEY. */
+	unsigned int klen = 0;
+	HMAC(EVP_sha256(), cfg.secret_key, (int)strlen(cfg.secret_key),
+	     (const unsigned char *)"maang events token", 18, app.events_key, &klen);
+	app.events_keys.key = app.events_key;
+	app.events_keys.keylen = klen;
+	app.events_keys.ttl_seconds = EVENTS_TOKEN_TTL;
 	app.started_at = time_now();
 
 	/* Signals go to this thread only: block them before the workers start. */
@@ -248,6 +262,7 @@ static int cmd_serve(int argc, char **argv)
 	while (sigwait(&set, &sig) != 0)
 		;
 	log_info("received signal %d: finishing in-flight requests", sig);
+	events_close_all(app.events); /* event streams end first: they never finish by themselves */
 	http_server_stop(srv, SHUTDOWN_GRACE_MS);
 	close_app();
 	log_info("stopped");

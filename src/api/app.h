@@ -9,6 +9,7 @@
 #include "auth/accounts.h"
 #include "auth/throttle.h"
 #include "cache/cache.h"
+#include "events/events.h"
 #include "catalog/catalog.h"
 #include "core/config.h"
 #include "db/db.h"
@@ -21,6 +22,9 @@ struct app {
 	struct throttle *throttle;
 	struct cache *cache;
 	struct token_keys keys;
+	struct token_keys events_keys; /* short-lived ?token= for EventSource */
+	unsigned char events_key[32];
+	struct events *events;
 	int64_t started_at;
 };
 
@@ -31,8 +35,8 @@ extern const int api_nroutes;
 /* Server hooks: a database connection per request, token authentication. */
 int api_begin(struct http_req *r);
 void api_end(struct http_req *r);
-int api_authenticate(void *app, struct http_req *r, const char *token, struct http_user *user,
-                     struct err *e);
+int api_authenticate(void *app, struct http_req *r, const char *token, int from_query,
+                     struct http_user *user, struct err *e);
 
 /* The audit context of a request. */
 struct audit_ctx api_audit_ctx(struct http_req *r);
@@ -43,6 +47,8 @@ struct audit_ctx api_audit_ctx(struct http_req *r);
 int h_health(struct http_req *r);
 int h_ready(struct http_req *r);
 int h_metrics(struct http_req *r);
+int h_events(struct http_req *r);
+int h_events_token(struct http_req *r);
 int h_register(struct http_req *r);
 int h_login(struct http_req *r);
 int h_me(struct http_req *r);

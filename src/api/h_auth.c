@@ -90,9 +90,51 @@ int h_metrics(struct http_req *r)
 	           "# TYPE maang_build_info gauge\n"
 	           "maang_build_info{version=\"%s\"} 1\n",
 	           metrics_server_errors(), (long long)app->started_at, MAANG_VERSION);
+	struct events_stats es;
+	events_stats(app->events, &es);
+	buf_printf(
+	    &b,
+	    "# HELP maang_sse_clients Open event streams.\n"
+	    "# TYPE maang_sse_clients gauge\n"
+	    "maang_sse_clients %d\n"
+	    "# HELP maang_events_total Live events by fate.\n"
+	    "# TYPE maang_events_total counter\n"
+	    "maang_events_total{fate=\"published\"} %llu\n"
+	    "maang_events_total{fate=\"delivered\"} %llu\n"
+	    "maang_events_total{fate=\"from_other_instances\"} %llu\n"
+	    "# HELP maang_sse_dropped_total Streams ended because the client fell too far behind.\n"
+	    "# TYPE maang_sse_dropped_total counter\n"
+	    "maang_sse_dropped_total %llu\n",
+	    es.clients, (unsigned long long)es.published, (unsigned long long)es.delivered,
+	    (unsigned long long)es.remote_received, (unsigned long long)es.dropped_clients);
 	size_t len = b.len;
 	return http_reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf_detach(&b),
 	                      len);
+}
+
+/* The live events of the caller as server-sent events. */
+int h_events(struct http_req *r)
+{
+	const char *last = http_header(r, "Last-Event-ID");
+	if (!last)
+		last = http_query(r, "last_event_id");
+	if (last && (strlen(last) >= EVENTS_ID_MAX || !utf8_valid(last, strlen(last))))
+		last = NULL;
+	return http_reply_events(r, APP(r)->events, r->user.id, last);
+}
+
+/* A one-minute token for EventSource, which cannot send an Authorization header. */
+int h_events_token(struct http_req *r)
+{
+	char token[JWT_MAX_LEN + 1], exp[21];
+	int rc =
+	    tokens_issue_access(&APP(r)->events_keys, r->user.id, token, sizeof(token), &r->err);
+	if (rc)
+		return rc;
+	time_format_iso8601(time_now() + APP(r)->events_keys.ttl_seconds, exp);
+	return http_reply(r, 201,
+	                  json_pack("{s:s, s:s, s:s}", "token", token, "expires_at", exp, "url",
+	                            "/api/v1/events?token="));
 }
 
 static json_t *user_json(const struct http_user *u)

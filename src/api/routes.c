@@ -2,7 +2,10 @@
  * routes.c: the REST route table (BRIEF §4) and the server hooks. The
  * dispatcher in http/ applies each route's flags before its handler runs.
  */
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/json.h"
 
 #include "api/app.h"
 
@@ -13,34 +16,36 @@
 #define RAW   ROUTE_RAW
 
 const struct http_route api_routes[] = {
-    {"GET", "/health", 0, h_health},
-    {"GET", "/ready", 0, h_ready},
-    {"GET", "/metrics", 0, h_metrics},
-    {"POST", "/api/v1/auth/register", WRITE | JSON, h_register},
-    {"POST", "/api/v1/auth/login", WRITE | JSON, h_login},
-    {"GET", "/api/v1/auth/me", AUTH, h_me},
-    {"POST", "/api/v1/auth/logout", AUTH | WRITE, h_logout},
-    {"POST", "/api/v1/tokens", AUTH | WRITE | JSON, h_tokens_create},
-    {"GET", "/api/v1/tokens", AUTH, h_tokens_list},
-    {"DELETE", "/api/v1/tokens/{id}", AUTH | WRITE, h_tokens_delete},
-    {"GET", "/api/v1/problems", AUTH, h_problems},
-    {"GET", "/api/v1/problems/{slug}", AUTH, h_problem},
-    {"GET", "/api/v1/topics", AUTH, h_topics},
-    {"GET", "/api/v1/topics/{slug}", AUTH, h_topic},
-    {"GET", "/api/v1/companies", AUTH, h_companies},
-    {"GET", "/api/v1/lists", AUTH, h_lists},
-    {"GET", "/api/v1/design-topics", AUTH, h_design_topics},
-    {"GET", "/api/v1/behavioral-questions", AUTH, h_behavioral},
-    {"POST", "/api/v1/attempts", AUTH | WRITE | JSON, h_attempt_create},
-    {"GET", "/api/v1/attempts", AUTH, h_attempts},
-    {"GET", "/api/v1/attempts/{id}", AUTH, h_attempt},
-    {"DELETE", "/api/v1/attempts/{id}", AUTH | WRITE, h_attempt_delete},
-    {"GET", "/api/v1/progress", AUTH, h_progress},
-    {"GET", "/api/v1/profile", AUTH, h_profile_get},
-    {"PUT", "/api/v1/profile", AUTH | WRITE | JSON, h_profile_put},
-    {"GET", "/api/v1/export", AUTH, h_export},
-    {"POST", "/api/v1/import", AUTH | WRITE | RAW, h_import},
-    {"GET", "/api/v1/admin/users", ADMIN, h_admin_users},
+    {"GET", "/health", 0, h_health, NULL},
+    {"GET", "/ready", 0, h_ready, NULL},
+    {"GET", "/metrics", 0, h_metrics, NULL},
+    {"POST", "/api/v1/auth/register", WRITE | JSON, h_register, NULL},
+    {"POST", "/api/v1/auth/login", WRITE | JSON, h_login, NULL},
+    {"GET", "/api/v1/auth/me", AUTH, h_me, NULL},
+    {"POST", "/api/v1/auth/logout", AUTH | WRITE, h_logout, NULL},
+    {"POST", "/api/v1/tokens", AUTH | WRITE | JSON, h_tokens_create, NULL},
+    {"GET", "/api/v1/tokens", AUTH, h_tokens_list, NULL},
+    {"DELETE", "/api/v1/tokens/{id}", AUTH | WRITE, h_tokens_delete, NULL},
+    {"GET", "/api/v1/problems", AUTH, h_problems, NULL},
+    {"GET", "/api/v1/problems/{slug}", AUTH, h_problem, NULL},
+    {"GET", "/api/v1/topics", AUTH, h_topics, NULL},
+    {"GET", "/api/v1/topics/{slug}", AUTH, h_topic, NULL},
+    {"GET", "/api/v1/companies", AUTH, h_companies, NULL},
+    {"GET", "/api/v1/lists", AUTH, h_lists, NULL},
+    {"GET", "/api/v1/design-topics", AUTH, h_design_topics, NULL},
+    {"GET", "/api/v1/behavioral-questions", AUTH, h_behavioral, NULL},
+    {"POST", "/api/v1/attempts", AUTH | WRITE | JSON, h_attempt_create, "attempt.created"},
+    {"GET", "/api/v1/attempts", AUTH, h_attempts, NULL},
+    {"GET", "/api/v1/attempts/{id}", AUTH, h_attempt, NULL},
+    {"DELETE", "/api/v1/attempts/{id}", AUTH | WRITE, h_attempt_delete, "attempt.deleted"},
+    {"GET", "/api/v1/progress", AUTH, h_progress, NULL},
+    {"GET", "/api/v1/profile", AUTH, h_profile_get, NULL},
+    {"PUT", "/api/v1/profile", AUTH | WRITE | JSON, h_profile_put, "profile.updated"},
+    {"GET", "/api/v1/events", AUTH | ROUTE_QUERY_TOKEN, h_events, NULL},
+    {"POST", "/api/v1/events/token", AUTH, h_events_token, NULL},
+    {"GET", "/api/v1/export", AUTH, h_export, NULL},
+    {"POST", "/api/v1/import", AUTH | WRITE | RAW, h_import, "attempts.imported"},
+    {"GET", "/api/v1/admin/users", ADMIN, h_admin_users, NULL},
 };
 
 const int api_nroutes = (int)ARRAY_LEN(api_routes);
@@ -59,18 +64,31 @@ void api_end(struct http_req *r)
 {
 	/* A successful write invalidates everything cached for its user. */
 	if (r->route && (r->route->flags & ROUTE_WRITE) && r->authed && !r->err.code &&
-	    r->status < 400)
+	    r->status < 400) {
 		cache_bump_user(APP(r)->cache, r->user.id);
+		if (r->route->event) {
+			/* The answer is the event (never a secret: token routes publish none). */
+			json_t *data =
+			    r->out ? json_incref(r->out)
+			           : json_pack("{s:s}", "id", r->params[0] ? r->params[0] : "");
+			char *text = json_dump_compact(data);
+			events_publish(APP(r)->events, r->user.id, r->route->event, text);
+			free(text);
+			json_decref(data);
+		}
+	}
 	db_release(r->db);
 	r->db = NULL;
 }
 
-int api_authenticate(void *app, struct http_req *r, const char *token, struct http_user *user,
-                     struct err *e)
+int api_authenticate(void *app, struct http_req *r, const char *token, int from_query,
+                     struct http_user *user, struct err *e)
 {
 	struct app *a = app;
 	struct identity id;
-	int rc = tokens_authenticate(r->db, &a->keys, token, &id, e);
+	/* A token in the query string can only be a short-lived events token. */
+	int rc = from_query ? tokens_authenticate_scoped(r->db, &a->events_keys, token, &id, e)
+	                    : tokens_authenticate(r->db, &a->keys, token, &id, e);
 	if (rc)
 		return rc;
 	memset(user, 0, sizeof(*user));

@@ -332,11 +332,12 @@ int tokens_authenticate(struct db *db, const struct token_keys *k, const char *t
 		if (strlen(token) > 128)
 			return err_set(e, ERR_UNAUTH, "invalid_token", "invalid token");
 		sha256_hex(token, hash);
-		if ((rc = db_query(db, &st, e,
-		                   "SELECT u.id, u.email, u.name, u.role, u.created_at, t.id, t.last_used_at "
-		                   "FROM api_tokens t JOIN users u ON u.id = t.user_id "
-		                   "WHERE t.token_hash = ?",
-		                   "t", hash)))
+		if ((rc = db_query(
+		         db, &st, e,
+		         "SELECT u.id, u.email, u.name, u.role, u.created_at, t.id, t.last_used_at "
+		         "FROM api_tokens t JOIN users u ON u.id = t.user_id "
+		         "WHERE t.token_hash = ?",
+		         "t", hash)))
 			return rc;
 		int64_t last_used = 0;
 		rc = db_step(st, e);
@@ -375,6 +376,24 @@ int tokens_authenticate(struct db *db, const struct token_keys *k, const char *t
 		return rc;
 	if (revoked)
 		return err_set(e, ERR_UNAUTH, "token_revoked", "this token has been revoked");
+	rc = accounts_get(db, c.sub, &out->acct, e);
+	if (rc == ERR_NOT_FOUND)
+		return err_set(e, ERR_UNAUTH, "invalid_token", "the token's user no longer exists");
+	if (rc)
+		return rc;
+	str_copy(out->jti, sizeof(out->jti), c.jti);
+	out->exp = c.exp;
+	return 0;
+}
+
+int tokens_authenticate_scoped(struct db *db, const struct token_keys *k, const char *token,
+                               struct identity *out, struct err *e)
+{
+	struct jwt_claims c;
+	memset(out, 0, sizeof(*out));
+	int rc = jwt_verify(k->key, k->keylen, token, time_now(), &c, e);
+	if (rc)
+		return rc;
 	rc = accounts_get(db, c.sub, &out->acct, e);
 	if (rc == ERR_NOT_FOUND)
 		return err_set(e, ERR_UNAUTH, "invalid_token", "the token's user no longer exists");

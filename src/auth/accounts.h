@@ -79,6 +79,12 @@ int tokens_issue_access(const struct token_keys *k, const char *user_id, char *o
  */
 int tokens_authenticate(struct db *db, const struct token_keys *k, const char *token,
                         struct identity *out, struct err *e);
+/*
+ * Resolves a JWT signed with a scoped key (the events key): no API tokens,
+ * no revocation list (such tokens live a minute). Same errors as above.
+ */
+int tokens_authenticate_scoped(struct db *db, const struct token_keys *k, const char *token,
+                               struct identity *out, struct err *e);
 /* Revokes the JWT described by ID (logout). API tokens are deleted instead. */
 int tokens_revoke(struct db *db, const struct audit_ctx *ctx, const struct identity *id,
                   struct err *e);

@@ -89,8 +89,9 @@ static int parse_redis_url(char *url, char **host, int *port, char **password, i
 	return 0;
 }
 
-int cache_open(const struct config *cfg, struct cache **out, struct err *e)
+int redis_target(const struct config *cfg, struct redis_target *t, struct err *e)
 {
+	memset(t, 0, sizeof(*t));
 	if (cfg->redis_url && *cfg->redis_url) {
 		char *url = xstrdup(cfg->redis_url), *host, *password;
 		int port, db;
@@ -100,7 +101,12 @@ int cache_open(const struct config *cfg, struct cache **out, struct err *e)
 			    e, ERR_INVALID, "invalid_config",
 			    "REDIS_URL must look like redis://[:PASSWORD@]HOST[:PORT][/DB]");
 		}
-		*out = cache_redis_new(host, port, password, db);
+		str_copy(t->host, sizeof(t->host), host);
+		if (password)
+			str_copy(t->password, sizeof(t->password), password);
+		t->port = port;
+		t->db = db;
+		t->set = 1;
 		free(url);
 		return 0;
 	}
@@ -110,10 +116,22 @@ int cache_open(const struct config *cfg, struct cache **out, struct err *e)
 		    str_to_i64(cfg->redis_port, 1, 65535, &port))
 			return err_set(e, ERR_INVALID, "invalid_config",
 			               "REDIS_PORT must be a port number");
-		*out = cache_redis_new(cfg->redis_host, (int)port, cfg->redis_password, 0);
-		return 0;
+		str_copy(t->host, sizeof(t->host), cfg->redis_host);
+		if (cfg->redis_password)
+			str_copy(t->password, sizeof(t->password), cfg->redis_password);
+		t->port = (int)port;
+		t->set = 1;
 	}
-	*out = cache_local_new(0, 0);
+	return 0;
+}
+
+int cache_open(const struct config *cfg, struct cache **out, struct err *e)
+{
+	struct redis_target t;
+	int rc = redis_target(cfg, &t, e);
+	if (rc)
+		return rc;
+	*out = t.set ? cache_redis_new(t.host, t.port, t.password, t.db) : cache_local_new(0, 0);
 	return 0;
 }
 

@@ -56,6 +56,16 @@ struct cache *cache_redis_new(const char *host, int port, const char *password, 
 struct config;
 int cache_open(const struct config *cfg, struct cache **out, struct err *e);
 
+/* Where Redis is, from REDIS_URL or REDIS_HOST/PORT/PASSWORD; set = 0 if nowhere. */
+struct redis_target {
+	int set;
+	char host[256];
+	int port;
+	char password[256];
+	int db;
+};
+int redis_target(const struct config *cfg, struct redis_target *t, struct err *e);
+
 int cache_get(struct cache *c, const char *key, char **val, size_t *len);
 void cache_set(struct cache *c, const char *key, const char *val, size_t len, int ttl);
 void cache_del(struct cache *c, const char *key);

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/buf.h"
 #include "core/util.h"
@@ -24,11 +25,12 @@
 #define HTTP_MAX_QUERY_VALUE 1024 /* longer query values get 400 */
 
 /* Route flags. */
-#define ROUTE_AUTH  0x01 /* needs a valid token */
-#define ROUTE_ADMIN 0x02 /* needs role admin (implies AUTH) */
-#define ROUTE_WRITE 0x04 /* changes data */
-#define ROUTE_JSON  0x08 /* body must be a JSON object, parsed into r->json */
-#define ROUTE_RAW   0x10 /* body is kept raw (imports) */
+#define ROUTE_AUTH        0x01 /* needs a valid token */
+#define ROUTE_ADMIN       0x02 /* needs role admin (implies AUTH) */
+#define ROUTE_WRITE       0x04 /* changes data */
+#define ROUTE_JSON        0x08 /* body must be a JSON object, parsed into r->json */
+#define ROUTE_RAW         0x10 /* body is kept raw (imports) */
+#define ROUTE_QUERY_TOKEN 0x20 /* also accepts ?token= (EventSource cannot set headers) */
 
 /* The authenticated caller. */
 struct http_user {
@@ -48,13 +50,14 @@ struct http_route {
 	const char *pattern; /* "/api/v1/attempts/{id}" */
 	int flags;
 	int (*handler)(struct http_req *r);
+	const char *event; /* published to the user's live events after a success, or NULL */
 };
 
 /*
  * Resolves a bearer token into a user. Returns 0 and fills USER, or an
  * error (ERR_UNAUTH with "invalid_token" / "token_expired" / "token_revoked").
  */
-typedef int (*http_auth_fn)(void *app, struct http_req *r, const char *token,
+typedef int (*http_auth_fn)(void *app, struct http_req *r, const char *token, int from_query,
                             struct http_user *user, struct err *e);
 
 struct http_server_opts {
@@ -99,6 +102,10 @@ struct http_req {
 	struct err err;
 	int64_t started_us;
 	int queued; /* a response has been queued */
+	/* A streamed answer (server-sent events): see http_reply_events. */
+	ssize_t (*stream_read)(void *ctx, uint64_t pos, char *buf, size_t max);
+	void (*stream_free)(void *ctx);
+	void *stream_ctx;
 };
 
 struct http_server;
@@ -123,6 +130,15 @@ const char *http_header(struct http_req *r, const char *name);
  */
 int http_query_int(struct http_req *r, const char *name, int64_t def, int64_t min, int64_t max,
                    int64_t *out);
+
+/*
+ * Answers with a text/event-stream of USER's live events from HUB, resuming
+ * after LAST_ID (may be NULL). ERR_THROTTLED or ERR_UNAVAILABLE when the
+ * hub's limits are reached.
+ */
+struct events;
+int http_reply_events(struct http_req *r, struct events *hub, const char *user,
+                      const char *last_id);
 
 /* Shortcuts for handlers: set status + body and return 0. */
 int http_reply(struct http_req *r, int status, json_t *body);

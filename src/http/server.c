@@ -180,6 +180,14 @@ static const struct http_route *route_find(const struct http_server_opts *o, str
 static int authenticate(const struct http_server_opts *o, struct http_req *r)
 {
 	const char *h = http_header(r, "Authorization");
+	const char *q = (r->route->flags & ROUTE_QUERY_TOKEN) ? http_query(r, "token") : NULL;
+	if (!h && q && *q) {
+		int rc = o->authenticate(o->app, r, q, 1, &r->user, &r->err);
+		if (rc)
+			return rc;
+		r->authed = 1;
+		return 0;
+	}
 	if (!h)
 		return err_set(&r->err, ERR_UNAUTH, "unauthenticated",
 		               "missing Authorization: Bearer token");
@@ -189,7 +197,7 @@ static int authenticate(const struct http_server_opts *o, struct http_req *r)
 	const char *token = h + 7;
 	while (*token == ' ')
 		token++;
-	int rc = o->authenticate(o->app, r, token, &r->user, &r->err);
+	int rc = o->authenticate(o->app, r, token, 0, &r->user, &r->err);
 	if (rc)
 		return rc;
 	r->authed = 1;
@@ -261,6 +269,23 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct http_req *r)
 	char *data;
 	size_t len;
 	const char *type = "application/json";
+	if (!r->err.code && r->stream_read) {
+		struct MHD_Response *resp = MHD_create_response_from_callback(
+		    MHD_SIZE_UNKNOWN, 4096, r->stream_read, r->stream_ctx, r->stream_free);
+		if (!resp) {
+			r->stream_free(r->stream_ctx);
+			return MHD_NO;
+		}
+		r->stream_read = NULL; /* MHD owns the stream now */
+		MHD_add_response_header(resp, "Content-Type", "text/event-stream; charset=utf-8");
+		MHD_add_response_header(resp, "X-Accel-Buffering", "no"); /* nginx: do not buffer */
+		MHD_add_response_header(resp, "Connection", "close");
+		add_common_headers(resp, r);
+		enum MHD_Result ret = MHD_queue_response(conn, 200, resp);
+		MHD_destroy_response(resp);
+		r->queued = 1;
+		return ret;
+	}
 	if (r->err.code) {
 		int status = r->status == 405 ? 405 : err_http_status(r->err.code);
 		if (status >= 500)
@@ -391,6 +416,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 	json_decref(r->json);
 	json_decref(r->out);
+	if (r->stream_read && r->stream_free)
+		r->stream_free(r->stream_ctx); /* never handed to MHD */
 	free(r->raw);
 	free(r->location);
 	free(r->param_storage);

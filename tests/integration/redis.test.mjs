@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { api, iso, logAttempt, randomSecret, registerUser, start, tempDir } from './harness.mjs';
+import { openStream } from './sse.mjs';
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -87,6 +88,19 @@ test('a write through one instance invalidates the progress cached through the o
   assert.equal(after1.json.attempts, 1);
   assert.equal(after1.json.solved.total, 1);
   assert.equal(after1.json.streak.current, 1);
+});
+
+test('an attempt logged through one instance reaches an event stream open on the other', async () => {
+  const u = await registerUser(a.base, 'redis-sse');
+  const onB = await openStream(b.base + '/api/v1/events', { Authorization: `Bearer ${u.token}` });
+  assert.equal(onB.status, 200);
+  await sleep(300); // B's subscription to the channel is up
+  const logged = await logAttempt(a.base, u.token, { problem: 'coin-change', outcome: 'solved' });
+  const ev = await onB.next('attempt.created');
+  assert.equal(ev.data.attempt.id, logged.attempt.id);
+  onB.close();
+  const m = await api(b.base, 'GET', '/metrics');
+  assert.match(m.text, /^maang_events_total\{fate="from_other_instances"\} [1-9]\d*$/m);
 });
 
 test('Redis down: no failed request, /ready degraded; back: picked up again', async () => {
