@@ -45,6 +45,8 @@ static const struct config_key keys[] = {
      "failed logins per email and address before 429"},
     {"LOGIN_WINDOW_SECONDS", K_INT, S(login_window_seconds), "900", 0, 1, 86400,
      "window of the login throttle"},
+    {"DB_SYNCHRONOUS", K_STR, S(db_synchronous), "NORMAL", 0, 0, 0,
+     "SQLite synchronous: NORMAL (survives kill -9) or FULL (also power loss)"},
     {"SSE_HEARTBEAT_SECONDS", K_INT, S(sse_heartbeat_seconds), "15", 0, 1, 300,
      "silence before a heartbeat on an event stream"},
     {"LOG_LEVEL", K_STR, S(log_level), "info", 0, 0, 0, "debug, info, warn or error"},

@@ -29,6 +29,7 @@ struct config {
 	int login_window_seconds;
 	char *log_level;
 	int sse_heartbeat_seconds;
+	char *db_synchronous; /* read by the SQLite driver itself; here for config check */
 	/* Read now, used by later components; kept so config check shows them. */
 	char *db_host, *db_port, *db_name, *db_user, *db_password, *db_sslmode;
 	char *redis_url, *redis_host, *redis_port, *redis_password;
