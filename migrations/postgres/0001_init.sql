@@ -1,7 +1,9 @@
 -- Data model v1 for PostgreSQL (see docs/data-model.md); the same tables and
 -- columns as migrations/sqlite/0001_init.sql. Timestamps are unix seconds
 -- (BIGINT) as on SQLite, so the domain SQL is the same on both; "day"
--- columns are days since 1970-01-01 in the user's time zone.
+-- columns are days since 1970-01-01 in the user's time zone. JSON values are
+-- JSONB (validated by the server, queryable); ids stay TEXT: an id in a URL
+-- that is not a UUID must be a 404, not a cast error.
 
 CREATE TABLE users (
 	id            TEXT PRIMARY KEY,
@@ -102,9 +104,9 @@ CREATE TABLE design_topics (
 	category   TEXT NOT NULL,
 	difficulty TEXT NOT NULL CHECK (difficulty IN ('easy', 'medium', 'hard')),
 	summary    TEXT NOT NULL DEFAULT '',
-	checklist  TEXT NOT NULL DEFAULT '[]',
-	concepts   TEXT NOT NULL DEFAULT '[]',
-	companies  TEXT NOT NULL DEFAULT '[]'
+	checklist  JSONB NOT NULL DEFAULT '[]',
+	concepts   JSONB NOT NULL DEFAULT '[]',
+	companies  JSONB NOT NULL DEFAULT '[]'
 );
 
 CREATE TABLE behavioral_questions (
@@ -113,14 +115,14 @@ CREATE TABLE behavioral_questions (
 	question              TEXT NOT NULL,
 	competency            TEXT NOT NULL,
 	level                 TEXT NOT NULL DEFAULT 'all',
-	leadership_principles TEXT NOT NULL DEFAULT '[]',
-	follow_ups            TEXT NOT NULL DEFAULT '[]'
+	leadership_principles JSONB NOT NULL DEFAULT '[]',
+	follow_ups            JSONB NOT NULL DEFAULT '[]'
 );
 CREATE INDEX behavioral_competency ON behavioral_questions(competency);
 
 CREATE TABLE user_profiles (
 	user_id          TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
-	target_companies TEXT NOT NULL DEFAULT '[]',
+	target_companies JSONB NOT NULL DEFAULT '[]',
 	interview_date   TEXT,
 	hours_per_week   DOUBLE PRECISION,
 	focus_topic      TEXT,
@@ -173,7 +175,7 @@ CREATE TABLE activity_log (
 	action     TEXT NOT NULL,
 	entity     TEXT NOT NULL,
 	entity_id  TEXT,
-	detail     TEXT NOT NULL DEFAULT '{}',
+	detail     JSONB NOT NULL DEFAULT '{}',
 	ip         TEXT,
 	request_id TEXT,
 	at         BIGINT NOT NULL

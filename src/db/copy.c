@@ -5,6 +5,7 @@
  */
 #include "db/copy.h"
 
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@ struct table {
 	const char *name;
 	const char *pk;    /* comma-separated primary-key columns */
 	const char *cols;  /* all columns, primary key first */
-	const char *types; /* per column: i integer, d double, t text */
+	const char *types; /* per column: i integer, d double, t text, j JSON text */
 	int identity;      /* has an identity/serial id to move past the copied ids */
 };
 
@@ -33,12 +34,12 @@ static const struct table tables[] = {
     {"problem_companies", "problem_id,company_id", "problem_id,company_id,frequency", "iii", 0},
     {"list_problems", "list_id,problem_id", "list_id,problem_id,position", "iii", 0},
     {"design_topics", "id",
-     "id,slug,title,category,difficulty,summary,checklist,concepts,companies", "itttttttt", 1},
+     "id,slug,title,category,difficulty,summary,checklist,concepts,companies", "itttttjjj", 1},
     {"behavioral_questions", "id",
-     "id,slug,question,competency,level,leadership_principles,follow_ups", "itttttt", 1},
+     "id,slug,question,competency,level,leadership_principles,follow_ups", "ittttjj", 1},
     {"user_profiles", "user_id",
      "user_id,target_companies,interview_date,hours_per_week,focus_topic,time_zone,updated_at",
-     "tttdtti", 0},
+     "tjtdtti", 0},
     {"attempts", "seq",
      "seq,id,user_id,problem_id,outcome,minutes,language,confidence,notes,solution_url,at,day,"
      "created_at",
@@ -49,7 +50,7 @@ static const struct table tables[] = {
      "titiiiitii", 0},
     {"activity_days", "user_id,day", "user_id,day,count", "tii", 0},
     {"activity_log", "id", "id,user_id,action,entity,entity_id,detail,ip,request_id,at",
-     "ittttttti", 1},
+     "ittttjtti", 1},
     {"catalog_meta", "key", "key,value", "tt", 0},
 };
 
@@ -126,6 +127,31 @@ static int bind_column(const struct table *t, struct db_stmt *src, struct db_stm
 }
 
 /*
+ * Column I of the current row in a form both engines print alike: integers
+ * in decimal, doubles with %.17g, JSON re-serialised compactly with sorted
+ * keys (PostgreSQL's JSONB prints its own spacing), NULL as a marker.
+ */
+static char *column_text(const struct table *t, struct db_stmt *st, int i)
+{
+	if (db_col_is_null(st, i))
+		return xstrdup("\x01NULL");
+	switch (t->types[i]) {
+	case 'i':
+		return xasprintf("%lld", (long long)db_col_int(st, i));
+	case 'd':
+		return xasprintf("%.17g", db_col_double(st, i));
+	case 'j': {
+		json_t *v = json_loads(db_col_text(st, i), JSON_DECODE_ANY, NULL);
+		char *s = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+		json_decref(v);
+		return s ? s : xstrdup(db_col_text(st, i));
+	}
+	default:
+		return xstrdup(db_col_text(st, i));
+	}
+}
+
+/*
  * Row count and checksum of a table: the SHA-256 of every row (every column
  * in a form both engines print alike: integers in decimal, doubles with
  * %.17g, NULL as a marker), summed lane by lane. The sum does not depend on
@@ -148,21 +174,10 @@ static int table_digest(struct db *db, const struct table *t, int64_t *count, ch
 		(*count)++;
 		EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 		for (int i = 0; i < ncols(t); i++) {
-			char num[40];
-			const char *v;
-			if (db_col_is_null(st, i))
-				v = "\x01NULL";
-			else if (t->types[i] == 'i')
-				v = (snprintf(num, sizeof(num), "%lld",
-				              (long long)db_col_int(st, i)),
-				     num);
-			else if (t->types[i] == 'd')
-				v = (snprintf(num, sizeof(num), "%.17g", db_col_double(st, i)),
-				     num);
-			else
-				v = db_col_text(st, i);
+			char *v = column_text(t, st, i);
 			EVP_DigestUpdate(ctx, v, strlen(v));
 			EVP_DigestUpdate(ctx, "\x1f", 1);
+			free(v);
 		}
 		unsigned char md[32];
 		unsigned int n = 0;
