@@ -321,6 +321,20 @@ static void sha256_hex(const char *s, char out[65])
 	hex_encode(md, 32, out);
 }
 
+/* The identity a verified JWT speaks for; its user must still exist. */
+static int identity_from_claims(struct db *db, const struct jwt_claims *c, struct identity *out,
+                                struct err *e)
+{
+	int rc = accounts_get(db, c->sub, &out->acct, e);
+	if (rc == ERR_NOT_FOUND)
+		return err_set(e, ERR_UNAUTH, "invalid_token", "the token's user no longer exists");
+	if (rc)
+		return rc;
+	str_copy(out->jti, sizeof(out->jti), c->jti);
+	out->exp = c->exp;
+	return 0;
+}
+
 int tokens_authenticate(struct db *db, const struct token_keys *k, const char *token,
                         struct identity *out, struct err *e)
 {
@@ -376,14 +390,7 @@ int tokens_authenticate(struct db *db, const struct token_keys *k, const char *t
 		return rc;
 	if (revoked)
 		return err_set(e, ERR_UNAUTH, "token_revoked", "this token has been revoked");
-	rc = accounts_get(db, c.sub, &out->acct, e);
-	if (rc == ERR_NOT_FOUND)
-		return err_set(e, ERR_UNAUTH, "invalid_token", "the token's user no longer exists");
-	if (rc)
-		return rc;
-	str_copy(out->jti, sizeof(out->jti), c.jti);
-	out->exp = c.exp;
-	return 0;
+	return identity_from_claims(db, &c, out, e);
 }
 
 int tokens_authenticate_scoped(struct db *db, const struct token_keys *k, const char *token,
@@ -394,14 +401,7 @@ int tokens_authenticate_scoped(struct db *db, const struct token_keys *k, const 
 	int rc = jwt_verify(k->key, k->keylen, token, time_now(), &c, e);
 	if (rc)
 		return rc;
-	rc = accounts_get(db, c.sub, &out->acct, e);
-	if (rc == ERR_NOT_FOUND)
-		return err_set(e, ERR_UNAUTH, "invalid_token", "the token's user no longer exists");
-	if (rc)
-		return rc;
-	str_copy(out->jti, sizeof(out->jti), c.jti);
-	out->exp = c.exp;
-	return 0;
+	return identity_from_claims(db, &c, out, e);
 }
 
 int tokens_revoke(struct db *db, const struct audit_ctx *ctx, const struct identity *id,

@@ -259,3 +259,11 @@ void db_pool_stats(struct db_pool *p, struct db_pool_stats *out)
 	if (p)
 		OPS(p)->pool_stats(p, out);
 }
+
+uint32_t db_hash_sql(const char *sql)
+{
+	uint32_t h = 2166136261u;
+	for (; *sql; sql++)
+		h = (h ^ (unsigned char)*sql) * 16777619u;
+	return h;
+}

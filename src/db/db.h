@@ -130,6 +130,8 @@ int db_commit(struct db *db, struct err *e);
 /* Rolls back; errors are logged, never returned (used on error paths). */
 void db_rollback(struct db *db);
 int64_t db_changes(struct db *db);
+/* FNV-1a of SQL text: the drivers' statement caches are keyed by it. */
+uint32_t db_hash_sql(const char *sql);
 void db_pool_stats(struct db_pool *p, struct db_pool_stats *out);
 
 extern const struct db_ops db_sqlite_ops;

@@ -267,17 +267,9 @@ static int rewrite(const char *sql, char **out)
 	return count;
 }
 
-static uint32_t hash_sql(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 static int pg_prepare(struct db *db, const char *sql, struct db_stmt **out, struct err *e)
 {
-	uint32_t h = hash_sql(sql);
+	uint32_t h = db_hash_sql(sql);
 	int free_slot = -1;
 	for (int probe = 0; probe < 8; probe++) {
 		int slot = (int)((h + (uint32_t)probe) & (PG_STMT_CACHE - 1));

@@ -287,14 +287,6 @@ static void sq_release(struct db *db)
 	(void)db; /* the connection stays with its thread */
 }
 
-static uint32_t hash_sql(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 /* The connection that runs DB's statements: the writer inside a transaction. */
 static struct db *target(struct db *db)
 {
@@ -304,7 +296,7 @@ static struct db *target(struct db *db)
 static int sq_prepare(struct db *db, const char *sql, struct db_stmt **out, struct err *e)
 {
 	db = target(db);
-	uint32_t h = hash_sql(sql);
+	uint32_t h = db_hash_sql(sql);
 	int free_slot = -1;
 	for (int probe = 0; probe < 8; probe++) {
 		int slot = (int)((h + (uint32_t)probe) & (STMT_CACHE_SLOTS - 1));
