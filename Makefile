@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build run test test-asan bench fmt clean
+.PHONY: all deps build run test test-asan bench bench-scaleout fmt clean
 
 all: build
 
@@ -34,6 +34,12 @@ bench:
 	@scripts/deps.sh bench
 	@$(MAKE) build
 	@bench/run.sh
+
+# SQLite, PostgreSQL + Redis, and two instances behind nginx, in one run.
+bench-scaleout:
+	@scripts/deps.sh bench
+	@$(MAKE) build
+	@bench/run-scaleout.sh
 
 fmt:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

@@ -12,7 +12,7 @@ profile=${1:-build}
 build="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev
 libssl-dev libsqlite3-dev sqlite3 libhiredis-dev libpq-dev tzdata ca-certificates"
 test="libcriterion-dev nodejs curl redis-server postgresql-15 nginx-light"
-bench="wrk nginx-light python3"
+bench="wrk nginx-light python3 postgresql-15 redis-server"
 
 case "$profile" in
 build) want="$build" ;;
