@@ -70,19 +70,20 @@ int h_attempt_delete(struct http_req *r)
 }
 
 /*
- * The summary is cached per user version. The cached text starts with the
- * local day and zone it was computed for ("20000|Europe/Berlin|{...}"), so
- * it is recomputed when the user's day turns.
+ * The summary is cached per user version (checked in the same round trip
+ * as the read). The cached text starts with the local day and zone it was
+ * computed for ("20000|Europe/Berlin|{...}"), so it is recomputed when the
+ * user's day turns.
  */
 int h_progress(struct http_req *r)
 {
 	struct cache *cache = APP(r)->cache;
 	char key[128], *val;
 	size_t len;
+	uint64_t version;
 	json_t *out;
-	snprintf(key, sizeof(key), "progress:%s:%llu", r->user.id,
-	         (unsigned long long)cache_user_version(cache, r->user.id));
-	if (cache_get(cache, key, &val, &len)) {
+	snprintf(key, sizeof(key), "progress:%s", r->user.id);
+	if (cache_get_user(cache, r->user.id, key, &version, &val, &len)) {
 		char *zone = strchr(val, '|'), *body = zone ? strchr(zone + 1, '|') : NULL;
 		int64_t day;
 		if (body) {
@@ -106,7 +107,7 @@ int h_progress(struct http_req *r)
 	char *text = json_dump_compact(out);
 	if (zone && day_parse(json_str(out, "today"), &today) == 0) {
 		char *entry = xasprintf("%lld|%s|%s", (long long)today, zone, text);
-		cache_set(cache, key, entry, strlen(entry), CACHE_DEFAULT_TTL);
+		cache_set_user(cache, key, version, entry, strlen(entry), CACHE_DEFAULT_TTL);
 		free(entry);
 	}
 	json_decref(out);

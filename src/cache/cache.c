@@ -3,6 +3,7 @@
  */
 #include "cache/cache.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,46 @@ void cache_stats(struct cache *c, struct cache_stats *out)
 {
 	if (c)
 		OPS(c)->stats(c, out);
+}
+
+int cache_get_user(struct cache *c, const char *user_id, const char *key, uint64_t *version,
+                   char **val, size_t *len)
+{
+	char *raw;
+	size_t n;
+	*version = 0;
+	if (!c || !OPS(c)->get_with_version(c, user_id, key, version, &raw, &n))
+		return 0;
+	/* "VERSION\n" then the payload. */
+	char *nl = memchr(raw, '\n', n);
+	int64_t v;
+	if (nl) {
+		*nl = '\0';
+		if (str_to_i64(raw, 0, INT64_MAX, &v) == 0 && (uint64_t)v == *version && *version) {
+			size_t head = (size_t)(nl + 1 - raw);
+			memmove(raw, nl + 1, n - head);
+			raw[n - head] = '\0';
+			*val = raw;
+			*len = n - head;
+			return 1;
+		}
+	}
+	free(raw);
+	return 0;
+}
+
+void cache_set_user(struct cache *c, const char *key, uint64_t version, const char *val, size_t len,
+                    int ttl)
+{
+	if (!c || !version)
+		return;
+	char head[32];
+	int h = snprintf(head, sizeof(head), "%llu\n", (unsigned long long)version);
+	char *buf = xmalloc((size_t)h + len + 1);
+	memcpy(buf, head, (size_t)h);
+	memcpy(buf + h, val, len);
+	OPS(c)->set(c, key, buf, (size_t)h + len, ttl);
+	free(buf);
 }
 
 int cache_ping(struct cache *c)

@@ -37,6 +37,12 @@ struct cache_ops {
 	void (*set)(struct cache *c, const char *key, const char *val, size_t len, int ttl);
 	void (*del)(struct cache *c, const char *key);
 	uint64_t (*user_version)(struct cache *c, const char *user_id);
+	/*
+	 * The user's current version and the entry KEY in one step (one round
+	 * trip for Redis). 1 with a new malloc'd *VAL when there is an entry.
+	 */
+	int (*get_with_version)(struct cache *c, const char *user_id, const char *key,
+	                        uint64_t *version, char **val, size_t *len);
 	void (*bump_user)(struct cache *c, const char *user_id);
 	void (*stats)(struct cache *c, struct cache_stats *out);
 	/* 1 if the backend answers now. */
@@ -71,6 +77,17 @@ void cache_set(struct cache *c, const char *key, const char *val, size_t len, in
 void cache_del(struct cache *c, const char *key);
 /* The current version of a user's cached data (starts at 1). */
 uint64_t cache_user_version(struct cache *c, const char *user_id);
+/*
+ * Per-user entries whose version travels inside the value: 1 when KEY holds
+ * an entry written at the user's current version (*VAL is then the payload,
+ * malloc'd), 0 otherwise; *VERSION gets the current version either way, for
+ * cache_set_user. One round trip to Redis instead of two.
+ */
+int cache_get_user(struct cache *c, const char *user_id, const char *key, uint64_t *version,
+                   char **val, size_t *len);
+/* Stores VAL under KEY as written at VERSION (from cache_get_user). */
+void cache_set_user(struct cache *c, const char *key, uint64_t version, const char *val, size_t len,
+                    int ttl);
 /* Invalidates every cached entry of the user. */
 void cache_bump_user(struct cache *c, const char *user_id);
 void cache_stats(struct cache *c, struct cache_stats *out);

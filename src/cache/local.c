@@ -207,6 +207,13 @@ static uint64_t local_user_version(struct cache *c, const char *user_id)
 	return v;
 }
 
+static int local_get_with_version(struct cache *c, const char *user_id, const char *key,
+                                  uint64_t *version, char **val, size_t *len)
+{
+	*version = local_user_version(c, user_id);
+	return local_get(c, key, val, len);
+}
+
 static void local_bump_user(struct cache *c, const char *user_id)
 {
 	pthread_mutex_lock(&c->lock);
@@ -246,6 +253,7 @@ static const struct cache_ops local_ops = {
     .set = local_set,
     .del = local_del,
     .user_version = local_user_version,
+    .get_with_version = local_get_with_version,
     .bump_user = local_bump_user,
     .stats = local_stats,
     .ping = local_ping,

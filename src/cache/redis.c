@@ -196,6 +196,34 @@ static uint64_t r_user_version(struct cache *c, const char *user_id)
 	return v;
 }
 
+static int r_get_with_version(struct cache *c, const char *user_id, const char *key,
+                              uint64_t *version, char **val, size_t *len)
+{
+	char k[CACHE_KEY_MAX + 64];
+	full_key(c, key, k, sizeof(k));
+	redisReply *r = command(c, "MGET " KEY_PREFIX "v:%s %s", user_id, k);
+	int hit = 0;
+	*version = 0;
+	if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+		redisReply *v = r->element[0], *e = r->element[1];
+		if (v->type == REDIS_REPLY_STRING)
+			*version = strtoull(v->str, NULL, 10);
+		if (*version && e->type == REDIS_REPLY_STRING) {
+			*val = xmalloc(e->len + 1);
+			memcpy(*val, e->str, e->len);
+			(*val)[e->len] = '\0';
+			*len = e->len;
+			hit = 1;
+		}
+	}
+	int reachable = r != NULL;
+	freeReplyObject(r);
+	if (reachable && !*version)
+		*version = r_user_version(c, user_id); /* first use: create the version */
+	atomic_fetch_add(hit ? &c->hits : &c->misses, 1);
+	return hit;
+}
+
 static void r_bump_user(struct cache *c, const char *user_id)
 {
 	redisReply *r = command(c, "INCR " KEY_PREFIX "v:%s", user_id);
@@ -242,6 +270,7 @@ static const struct cache_ops redis_ops = {
     .set = r_set,
     .del = r_del,
     .user_version = r_user_version,
+    .get_with_version = r_get_with_version,
     .bump_user = r_bump_user,
     .stats = r_stats,
     .ping = r_ping,

@@ -140,3 +140,30 @@ Test(cache, a_null_cache_is_always_a_miss)
 	cr_assert_not(cache_get(NULL, "k", &v, &n));
 	cr_assert_str_eq(cache_backend(NULL), "none");
 }
+
+Test(cache, user_entries_carry_their_version)
+{
+	struct cache *c = cache_local_new(10, 4096);
+	uint64_t v;
+	char *val;
+	size_t n;
+	cr_assert_not(cache_get_user(c, "u", "summary:u", &v, &val, &n));
+	cr_assert_gt(v, 0);
+	cache_set_user(c, "summary:u", v, "payload", 7, 60);
+	uint64_t v2;
+	cr_assert(cache_get_user(c, "u", "summary:u", &v2, &val, &n));
+	cr_assert_eq(v2, v);
+	cr_assert_eq(n, 7);
+	cr_assert_str_eq(val, "payload");
+	free(val);
+	/* A write bumps the version: the entry is stale and not returned. */
+	cache_bump_user(c, "u");
+	cr_assert_not(cache_get_user(c, "u", "summary:u", &v2, &val, &n));
+	cr_assert_neq(v2, v);
+	/* Stored at the new version, it is served again. */
+	cache_set_user(c, "summary:u", v2, "fresh", 5, 60);
+	cr_assert(cache_get_user(c, "u", "summary:u", &v, &val, &n));
+	cr_assert_str_eq(val, "fresh");
+	free(val);
+	cache_free(c);
+}

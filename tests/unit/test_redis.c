@@ -142,6 +142,28 @@ Test(redis, a_bump_on_one_instance_is_seen_by_another)
 	cache_free(b);
 }
 
+Test(redis, user_entries_check_the_shared_version_in_one_step)
+{
+	struct cache *a = cache_redis_new("127.0.0.1", port, NULL, 0);
+	struct cache *b = cache_redis_new("127.0.0.1", port, NULL, 0);
+	uint64_t v, v2;
+	char *val;
+	size_t n;
+	cr_assert_not(cache_get_user(a, "u1", "p:u1", &v, &val, &n));
+	cr_assert_gt(v, 0, "a version is created on first use");
+	cache_set_user(a, "p:u1", v, "sum", 3, 60);
+	cr_assert(cache_get_user(b, "u1", "p:u1", &v2, &val, &n),
+	          "read through the other instance");
+	cr_assert_eq(v2, v);
+	cr_assert_str_eq(val, "sum");
+	free(val);
+	cache_bump_user(b, "u1"); /* a write on instance B */
+	cr_assert_not(cache_get_user(a, "u1", "p:u1", &v2, &val, &n), "stale everywhere at once");
+	cr_assert_gt(v2, v);
+	cache_free(a);
+	cache_free(b);
+}
+
 Test(redis, down_is_a_miss_and_it_reconnects_by_itself)
 {
 	struct cache *c = cache_redis_new("127.0.0.1", port, NULL, 0);
