@@ -9,7 +9,7 @@
 -- every status in Lua, which costs wrk ~20% more CPU per 14 KB response, so
 -- the GET runs leave it off (the client shares the cores with the server).
 --
--- done() also prints one machine-readable "bench:" line that run.sh parses.
+-- done() also prints one machine-readable "bench:" line that bench/lib.sh parses.
 local threads = {}
 
 function setup(thread)

@@ -39,14 +39,11 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-maang=${MAANG:-$root/build/maang}
-duration=${DURATION:-10}
-threads=${THREADS:-2}
-conns=${CONNECTIONS:-64}
+prog=run-scaleout.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+bench_knobs
 base_port=${BASE_PORT:-5180}
-seed_n=${ATTEMPTS:-10000}
-results=$here/results
 pgbin=/usr/lib/postgresql/15/bin
 
 sqlite_port=$base_port
@@ -56,43 +53,24 @@ static_port=$((base_port + 3))
 lb_port=$((base_port + 4))
 redis_port=$((base_port + 5))
 
-for tool in wrk nginx curl python3 redis-server redis-cli psql; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "run-scaleout.sh: '$tool' is missing (scripts/deps.sh bench, redis-server, postgresql-15)" >&2
-		exit 1
-	fi
-done
+require_tools " (scripts/deps.sh bench, redis-server, postgresql-15)" \
+	wrk nginx curl python3 redis-server redis-cli psql
 if [ ! -x "$pgbin/pg_ctl" ]; then
 	echo "run-scaleout.sh: PostgreSQL 15 is not installed ($pgbin)" >&2
 	exit 1
 fi
-if [ ! -x "$maang" ]; then
-	echo "run-scaleout.sh: no binary at $maang; build first (make build) or set MAANG" >&2
-	exit 1
-fi
-for p in "$sqlite_port" "$a_port" "$b_port" "$static_port" "$lb_port" "$redis_port"; do
-	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-		echo "run-scaleout.sh: port $p on 127.0.0.1 is already in use (set BASE_PORT)" >&2
-		exit 1
-	fi
-done
+require_binary
+require_free_ports " (set BASE_PORT)" \
+	"$sqlite_port" "$a_port" "$b_port" "$static_port" "$lb_port" "$redis_port"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/maang-scaleout.XXXXXX")
 # PostgreSQL (as the postgres user when run as root) and nginx's workers (an
 # unprivileged user) must traverse it.
 chmod 711 "$tmp"
-# The whole run uses one copy of the binary, even if build/ is rebuilt meanwhile.
-maang_src=$maang
-cp "$maang_src" "$tmp/maang"
-maang=$tmp/maang
+use_binary_copy
 
 sqlite_pid='' a_pid='' b_pid='' static_pid='' lb_pid='' redis_pid='' watchdog_pid='' pg_started=''
 
-stop_pid() { # stop_pid PID SIGNAL: signal one process we started and reap it
-	[ -n "$1" ] || return 0
-	kill "-$2" "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
 cleanup() {
 	trap - EXIT INT TERM
 	stop_pid "$lb_pid" QUIT
@@ -121,28 +99,10 @@ bound=$((10 * duration + 130))
 ) &
 watchdog_pid=$!
 
-export SECRET_KEY=bench-secret-key-0123456789abcdef0123456789
-export ENVIRONMENT=test
-export LOG_LEVEL=warn
-export MAANG_PASSWORD=bench-password-1234
-export BIND_ADDRESS=127.0.0.1
+bench_env
 unset DATABASE_URL REDIS_URL REDIS_HOST DB_HOST HTTP_THREADS DB_POOL_SIZE
-email=bench@example.com
 sqlite_url="sqlite:$tmp/bench.db"
-
-log() { printf '[%5.1fs] %s\n' "$(($(date +%s%N) - t_start))e-9" "$*" >&2; }
 t_start=$(date +%s%N)
-
-wait_http() { # wait_http URL SECONDS: polls until URL answers 200
-	local deadline=$(($(date +%s) + $2))
-	until curl -sf -o /dev/null "$1"; do
-		if [ "$(date +%s)" -ge "$deadline" ]; then
-			echo "run-scaleout.sh: $1 did not answer within $2 s" >&2
-			return 1
-		fi
-		sleep 0.02
-	done
-}
 
 # start_maang VAR PORT DBURL [REDIS_URL]: starts one `maang serve`, its PID in VAR.
 start_maang() {
@@ -156,12 +116,6 @@ start_maang() {
 	fi
 	printf -v "$var" %s $!
 	wait_http "http://127.0.0.1:$port/health" 10
-}
-
-# attempt_total PORT: the seeded user's attempt count, from the API.
-attempt_total() {
-	curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$1/api/v1/attempts?limit=1" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'
 }
 
 # metric PORT REGEX: the sum of the /metrics samples whose line matches REGEX.
@@ -203,23 +157,8 @@ cpu_snapshot() {
 		"$((us + ni + sy + irq + sirq + st)) $((us + ni + sy + id + io + irq + sirq + st))"
 }
 
-# run_wrk NAME SCRIPT URL: one wrk run; raw output and CPU use kept for the report.
-run_wrk() {
-	local before after
-	log "wrk: $1 (${threads} threads, ${conns} connections, ${duration} s)"
-	before=$(cpu_snapshot)
-	TIMEFORMAT='%U %S'
-	{ time timeout $((duration + 30)) wrk -t"$threads" -c"$conns" -d"${duration}s" --latency \
-		-s "$here/$2" "$3" >"$tmp/wrk-$1.txt" 2>&1; } 2>"$tmp/wrk-cpu-$1" || {
-		cat "$tmp/wrk-$1.txt" >&2
-		echo "run-scaleout.sh: wrk failed for $1" >&2
-		exit 1
-	}
-	after=$(cpu_snapshot)
-	echo "$1 $before $after $(cat "$tmp/wrk-cpu-$1")" >>"$tmp/cpu"
-	grep '^bench:' "$tmp/wrk-$1.txt" | sed "s/^bench:/$1/" >>"$tmp/figures"
-	grep -E 'status counts|non-2xx|WARNING' "$tmp/wrk-$1.txt" | sed 's/^/    /' >&2
-}
+# run_wrk (lib.sh) keeps the CPU use around every wrk run for the report.
+wrk_probe=cpu_snapshot
 
 # write_run NAME PORT: POST /api/v1/attempts through PORT, then compare the
 # growth of the user's attempt count with the 201s wrk saw.
@@ -231,32 +170,12 @@ write_run() {
 	echo "$1 before=$before after=$after" >>"$tmp/counts"
 }
 
-# uncached NAME PORT: 20 times, log an attempt (which invalidates the cached
-# summary) and time the GET /api/v1/progress that follows.
+# uncached NAME PORT: the uncached cost of GET /api/v1/progress (lib.sh's
+# uncached_progress) through PORT.
 uncached() {
-	python3 - "$2" "$1" >>"$tmp/uncached" <<'PY'
-import http.client, os, statistics, sys, time
-c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
-auth = {"Authorization": "Bearer " + os.environ["TOKEN"]}
-post = dict(auth, **{"Content-Type": "application/json"})
-times = []
-for i in range(20):
-    c.request("POST", "/api/v1/attempts", '{"problem":"two-sum","outcome":"solved"}', post)
-    r = c.getresponse(); r.read()
-    if r.status != 201:
-        sys.exit("run-scaleout.sh: POST /api/v1/attempts answered %d" % r.status)
-    t0 = time.monotonic()
-    c.request("GET", "/api/v1/progress", headers=auth)
-    r = c.getresponse(); r.read()
-    times.append((time.monotonic() - t0) * 1000)
-print("%s median_ms=%.2f max_ms=%.2f" % (sys.argv[2], statistics.median(times), max(times)))
-PY
-}
-
-# progress_bytes PORT: the size of the progress answer.
-progress_bytes() {
-	curl -sf -o /dev/null -w '%{size_download}' -H "Authorization: Bearer $TOKEN" \
-		"http://127.0.0.1:$1/api/v1/progress"
+	local t
+	t=$(uncached_progress "$2")
+	echo "$1 median_ms=${t% *} max_ms=${t#* }" >>"$tmp/uncached"
 }
 
 loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -266,17 +185,7 @@ loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # (which migrates the target and verifies every table). The API token is a
 # row, so the same token works on both.
 log "seeding $seed_n attempts into SQLite"
-TOKEN=$(MAANG=$maang "$here/seed.sh" "$sqlite_url" "$email" "$seed_n" 2>"$tmp/seed.log" |
-	tail -n 1)
-export TOKEN
-sed 's/^/    /' "$tmp/seed.log" >&2
-case "$TOKEN" in
-mt_*) ;;
-*)
-	echo "run-scaleout.sh: seeding did not print a token" >&2
-	exit 1
-	;;
-esac
+seed_user "$sqlite_url"
 
 log "starting PostgreSQL 15 and copying the database into it"
 pg_started=1
@@ -293,63 +202,11 @@ pg_version=$(psql -h 127.0.0.1 -p "$pg_port" -U postgres -Atc 'SHOW server_versi
 pg_fsync=$(psql -h 127.0.0.1 -p "$pg_port" -U postgres -Atc 'SHOW fsync')
 pg_sync_commit=$(psql -h 127.0.0.1 -p "$pg_port" -U postgres -Atc 'SHOW synchronous_commit')
 
-slugs=$(python3 -c 'import glob, json, sys
-print(",".join(p["slug"] for f in sorted(glob.glob(sys.argv[1] + "/problems-*.json"))
-               for p in json.load(open(f))))' "$root/data")
+slugs=$(catalog_slugs)
 
 # 2. nginx serving a ~1 KB static JSON file: the same file and config as run.sh.
-mkdir -p "$tmp/nginx/www" "$tmp/nginx/temp"
-chmod 711 "$tmp/nginx"
-python3 - >"$tmp/nginx/www/static.json" <<'PY'
-import json
-doc = {"solved": {"total": 142, "easy": 51, "medium": 74, "hard": 17},
-       "streak": {"current": 12, "longest": 31},
-       "topics": [{"topic": t, "solved": i * 3 % 17, "total": 20 + i}
-                  for i, t in enumerate(["arrays-hashing", "two-pointers", "stack",
-                                         "sliding-window", "binary-search", "linked-list",
-                                         "trees", "tries", "heap-priority-queue",
-                                         "backtracking", "graphs"])]}
-s = json.dumps(doc, separators=(",", ":"))
-print(s + " " * max(0, 1023 - len(s)))
-PY
-chmod -R a+rX "$tmp/nginx/www"
-cat >"$tmp/nginx/nginx.conf" <<EOF
-worker_processes auto;
-daemon off;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    default_type application/json;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    client_body_temp_path $tmp/nginx/temp/body;
-    proxy_temp_path $tmp/nginx/temp/proxy;
-    fastcgi_temp_path $tmp/nginx/temp/fastcgi;
-    uwsgi_temp_path $tmp/nginx/temp/uwsgi;
-    scgi_temp_path $tmp/nginx/temp/scgi;
-    server {
-        listen 127.0.0.1:$static_port;
-        root $tmp/nginx/www;
-        location / { }
-    }
-}
-EOF
-static_bytes=$(stat -c %s "$tmp/nginx/www/static.json")
-static_run() { # static_run NAME
-	nginx -e "$tmp/nginx/error.log" -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" &
-	static_pid=$!
-	wait_http "http://127.0.0.1:$static_port/static.json" 10 || {
-		cat "$tmp/nginx/error.log" >&2
-		exit 1
-	}
-	run_wrk "$1" static.lua "http://127.0.0.1:$static_port/static.json"
-	stop_pid "$static_pid" QUIT
-	static_pid=
-}
-static_run nginx_start
+static_setup "$static_port"
+static_run static_pid "$static_port" nginx_start
 
 # Redis for what follows. The user has the same id on both databases (db copy
 # keeps ids), so Redis is flushed between phases: no instance may read a
@@ -381,7 +238,7 @@ is_redis() {
 # 3. SQLite, one instance, in-process cache (what bench/run.sh measures).
 log "SQLite: one instance, DB_SYNCHRONOUS=NORMAL, in-process cache"
 start_maang sqlite_pid "$sqlite_port" "$sqlite_url"
-bytes_sqlite=$(progress_bytes "$sqlite_port")
+bytes_sqlite=$(progress_size "$sqlite_port")
 run_wrk sqlite_progress progress.lua "http://127.0.0.1:$sqlite_port"
 uncached sqlite "$sqlite_port"
 write_run sqlite_attempts "$sqlite_port"
@@ -409,7 +266,7 @@ a_pid=
 log "PostgreSQL + Redis: one instance"
 start_maang a_pid "$a_port" "$pg_url" "$redis_url"
 is_redis "$a_port"
-bytes_pg=$(progress_bytes "$a_port")
+bytes_pg=$(progress_size "$a_port")
 hits0=$(metric "$a_port" 'maang_cache_requests_total.*result="hit"')
 miss0=$(metric "$a_port" 'maang_cache_requests_total.*result="miss"')
 run_wrk pg_progress progress.lua "http://127.0.0.1:$a_port"
@@ -453,7 +310,7 @@ wait_http "http://127.0.0.1:$lb_port/health" 10 || {
 	cat "$tmp/lb/error.log" >&2
 	exit 1
 }
-bytes_lb=$(progress_bytes "$lb_port")
+bytes_lb=$(progress_size "$lb_port")
 route_count() { # route_count PORT ROUTE: requests answered on ROUTE by that instance
 	metric "$1" "maang_http_requests_total[{]route=\"$2\""
 }
@@ -480,12 +337,13 @@ stop_pid "$redis_pid" TERM
 redis_pid=
 
 # 6. The yardstick again, to see how the machine drifted during the run.
-static_run nginx_end
+static_run static_pid "$static_port" nginx_end
 loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # 7. Summary.
 mkdir -p "$results"
-python3 - "$tmp" "$(getconf CLK_TCK)" >"$results/scaleout-latest.md" <<PY
+report_head "Scale-out benchmark run" "everything shares the cores." >"$results/scaleout-latest.md"
+python3 - "$tmp" "$(getconf CLK_TCK)" >>"$results/scaleout-latest.md" <<PY
 import os, sys
 tmp, hz = sys.argv[1], int(sys.argv[2])
 def kv_file(name):
@@ -527,16 +385,6 @@ labels = [
 ]
 out = []
 w = out.append
-w("# Scale-out benchmark run, $(date -u +%Y-%m-%dT%H:%M:%SZ)")
-w("")
-w("Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), "
-  "$(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r). "
-  "Load average before/after: ${loadavg_before} / ${loadavg_after}.")
-w("wrk: ${threads} threads, ${conns} connections, ${duration} s per target, loopback; "
-  "everything shares the cores.")
-w("Binary: $maang_src ($("$maang" version 2>/dev/null | head -n1), built $(date -u -r "$maang_src" +%Y-%m-%dT%H:%M:%SZ)); "
-  "repository at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  "$(git -C "$root" diff --quiet HEAD -- src 2>/dev/null || echo ' (src/ has uncommitted changes)').")
 w("PostgreSQL ${pg_version} (scripts/pg-test.sh cluster: fsync=${pg_fsync}, "
   "synchronous_commit=${pg_sync_commit}), $(redis-server --version | cut -d' ' -f1-3), "
   "$(nginx -v 2>&1 | cut -d: -f2 | sed 's/^ //'). Instances: default HTTP_THREADS and DB_POOL_SIZE.")
@@ -581,22 +429,11 @@ for key in ("lb_progress", "lb_attempts"):
         100 * b["b"] / max(1, b["a"] + b["b"])))
 w("- maang_http_server_errors_total after the nginx runs: A ${errors_a}, B ${errors_b}.")
 w("")
-w("<details><summary>raw wrk output</summary>")
-w("")
-for key, _ in labels:
-    w("### " + key)
-    w("")
-    w("\`\`\`")
-    w(open(os.path.join(tmp, "wrk-%s.txt" % key)).read().rstrip())
-    w("\`\`\`")
-    w("")
-w("</details>")
 print("\n".join(out))
 PY
+# The raw output, in the order of the first table's rows (labels above).
+report_raw nginx_start nginx_end sqlite_progress pg_progress lb_progress sqlite_redis_progress \
+	pg_local_progress sqlite_attempts pg_attempts lb_attempts >>"$results/scaleout-latest.md"
 cp "$results/scaleout-latest.md" "$results/scaleout-$(date -u +%Y%m%dT%H%M%SZ).md"
-if cat "$tmp"/serve-*.log 2>/dev/null | grep -qiE 'error|fatal|crit'; then
-	echo "run-scaleout.sh: the servers logged errors:" >&2
-	cat "$tmp"/serve-*.log | grep -iE 'error|fatal|crit' | head -n 5 >&2
-fi
-sed '/^<details>/,$d' "$results/scaleout-latest.md"
-log "done; full report in bench/results/scaleout-latest.md"
+serve_errors "the servers" "$tmp"/serve-*.log
+show_report scaleout-latest.md

@@ -27,46 +27,22 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-maang=${MAANG:-$root/build/maang}
-duration=${DURATION:-10}
-threads=${THREADS:-2}
-conns=${CONNECTIONS:-64}
+prog=run.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+bench_knobs
 port=${PORT:-5080}
 nginx_port=${NGINX_PORT:-5081}
-seed_n=${ATTEMPTS:-10000}
-results=$here/results
 
-for tool in wrk nginx curl python3; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "run.sh: '$tool' is missing; run scripts/deps.sh bench" >&2
-		exit 1
-	fi
-done
-if [ ! -x "$maang" ]; then
-	echo "run.sh: no binary at $maang; build first (make build) or set MAANG" >&2
-	exit 1
-fi
-for p in "$port" "$nginx_port"; do
-	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-		echo "run.sh: port $p on 127.0.0.1 is already in use" >&2
-		exit 1
-	fi
-done
+require_tools "; run scripts/deps.sh bench" wrk nginx curl python3
+require_binary
+require_free_ports "" "$port" "$nginx_port"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/maang-bench.XXXXXX")
-# The whole run uses one copy of the binary, even if build/ is rebuilt meanwhile.
-maang_src=$maang
-cp "$maang_src" "$tmp/maang"
-maang=$tmp/maang
+use_binary_copy
 server_pid=
 nginx_pid=
 
-stop_pid() { # stop_pid PID SIGNAL: signal one process we started and reap it
-	[ -n "$1" ] || return 0
-	kill "-$2" "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
 cleanup() {
 	stop_pid "$server_pid" TERM
 	stop_pid "$nginx_pid" QUIT
@@ -77,30 +53,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+bench_env
 export DATABASE_URL="sqlite:$tmp/bench.db"
-export SECRET_KEY=bench-secret-key-0123456789abcdef0123456789
-export ENVIRONMENT=test
-export LOG_LEVEL=warn
-export MAANG_PASSWORD=bench-password-1234
 export PORT=$port
-export BIND_ADDRESS=127.0.0.1
 base="http://127.0.0.1:$port"
-email=bench@example.com
-
-log() { printf '[%5.1fs] %s\n' "$(($(date +%s%N) - t_start))e-9" "$*" >&2; }
 t_start=$(date +%s%N)
-
-# wait_http URL SECONDS: polls until URL answers 200.
-wait_http() {
-	local deadline=$(($(date +%s) + $2))
-	until curl -sf -o /dev/null "$1"; do
-		if [ "$(date +%s)" -ge "$deadline" ]; then
-			echo "run.sh: $1 did not answer within $2 s" >&2
-			return 1
-		fi
-		sleep 0.02
-	done
-}
 
 # start_server SYNC: starts maang serve with DB_SYNCHRONOUS=SYNC; stderr to a file.
 start_server() {
@@ -114,40 +71,11 @@ stop_server() { # stop_server SIGNAL
 	server_pid=
 }
 
-# attempt_total: the seeded user's attempt count, from the API.
-attempt_total() {
-	curl -sf -H "Authorization: Bearer $TOKEN" "$base/api/v1/attempts?limit=1" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'
-}
-
-# run_wrk NAME SCRIPT URL: one wrk run; raw output kept for the report.
-run_wrk() {
-	log "wrk: $1 (${threads} threads, ${conns} connections, ${duration} s)"
-	timeout $((duration + 30)) wrk -t"$threads" -c"$conns" -d"${duration}s" --latency \
-		-s "$here/$2" "$3" >"$tmp/wrk-$1.txt" 2>&1 || {
-		cat "$tmp/wrk-$1.txt" >&2
-		echo "run.sh: wrk failed for $1" >&2
-		exit 1
-	}
-	grep '^bench:' "$tmp/wrk-$1.txt" | sed "s/^bench:/$1/" >>"$tmp/figures"
-	grep -E 'status counts|non-2xx|WARNING' "$tmp/wrk-$1.txt" | sed 's/^/    /' >&2
-}
-
 loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # 1. Seed a user with ATTEMPTS attempts through the real CLI.
 log "seeding $seed_n attempts"
-TOKEN=$(MAANG=$maang "$here/seed.sh" "$DATABASE_URL" "$email" "$seed_n" 2>"$tmp/seed.log" |
-	tail -n 1)
-export TOKEN
-sed 's/^/    /' "$tmp/seed.log" >&2
-case "$TOKEN" in
-mt_*) ;;
-*)
-	echo "run.sh: seeding did not print a token" >&2
-	exit 1
-	;;
-esac
+seed_user "$DATABASE_URL"
 
 # 2. Readiness and idle memory, before any load: spawn until /health answers,
 # median of 5, on the seeded database and on a fresh one (first start migrates
@@ -240,99 +168,31 @@ PY
 rm -f "$tmp"/calibration-*.db*
 
 # 4. nginx serving a ~1 KB static JSON file, with its own config and prefix.
-mkdir -p "$tmp/nginx/www" "$tmp/nginx/temp"
-# When run as root, nginx workers drop to an unprivileged user: let them
-# traverse the temporary directory and read the document root.
-chmod 711 "$tmp" "$tmp/nginx"
-python3 - >"$tmp/nginx/www/static.json" <<'PY'
-import json
-doc = {"solved": {"total": 142, "easy": 51, "medium": 74, "hard": 17},
-       "streak": {"current": 12, "longest": 31},
-       "topics": [{"topic": t, "solved": i * 3 % 17, "total": 20 + i}
-                  for i, t in enumerate(["arrays-hashing", "two-pointers", "stack",
-                                         "sliding-window", "binary-search", "linked-list",
-                                         "trees", "tries", "heap-priority-queue",
-                                         "backtracking", "graphs"])]}
-s = json.dumps(doc, separators=(",", ":"))
-print(s + " " * max(0, 1023 - len(s)))
-PY
-chmod -R a+rX "$tmp/nginx/www"
-cat >"$tmp/nginx/nginx.conf" <<EOF
-worker_processes auto;
-daemon off;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    default_type application/json;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    client_body_temp_path $tmp/nginx/temp/body;
-    proxy_temp_path $tmp/nginx/temp/proxy;
-    fastcgi_temp_path $tmp/nginx/temp/fastcgi;
-    uwsgi_temp_path $tmp/nginx/temp/uwsgi;
-    scgi_temp_path $tmp/nginx/temp/scgi;
-    server {
-        listen 127.0.0.1:$nginx_port;
-        root $tmp/nginx/www;
-        location / { }
-    }
-}
-EOF
-nginx -e "$tmp/nginx/error.log" -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" &
-nginx_pid=$!
-wait_http "http://127.0.0.1:$nginx_port/static.json" 10 || {
-	cat "$tmp/nginx/error.log" >&2
-	exit 1
-}
-static_bytes=$(stat -c %s "$tmp/nginx/www/static.json")
-run_wrk nginx static.lua "http://127.0.0.1:$nginx_port/static.json"
-stop_pid "$nginx_pid" QUIT
-nginx_pid=
+static_setup "$nginx_port"
+static_run nginx_pid "$nginx_port" nginx
 
 # 5. GET /api/v1/progress. The run mostly measures the cached summary; the
 # uncached cost is measured after it: 20 times, log an attempt (which
 # invalidates the cache) and time the GET /api/v1/progress that follows.
 log "maang serve (DB_SYNCHRONOUS=NORMAL)"
 start_server NORMAL
-progress_bytes=$(curl -sf -o /dev/null -w '%{size_download}' \
-	-H "Authorization: Bearer $TOKEN" "$base/api/v1/progress")
+progress_bytes=$(progress_size "$port")
 run_wrk progress progress.lua "$base"
-python3 - "$port" >"$tmp/uncached" <<'PY'
-import http.client, os, statistics, sys, time
-c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
-auth = {"Authorization": "Bearer " + os.environ["TOKEN"]}
-post = dict(auth, **{"Content-Type": "application/json"})
-times = []
-for i in range(20):
-    c.request("POST", "/api/v1/attempts", '{"problem":"two-sum","outcome":"solved"}', post)
-    r = c.getresponse(); r.read()
-    if r.status != 201:
-        sys.exit("run.sh: POST /api/v1/attempts answered %d" % r.status)
-    t0 = time.monotonic()
-    c.request("GET", "/api/v1/progress", headers=auth)
-    r = c.getresponse(); r.read()
-    times.append((time.monotonic() - t0) * 1000)
-print("uncached_ms=%.2f uncached_max_ms=%.2f" % (statistics.median(times), max(times)))
-PY
-. "$tmp/uncached"
+uncached=$(uncached_progress "$port")
+read -r uncached_ms uncached_max_ms <<<"$uncached"
 
 # 6. POST /api/v1/attempts, NORMAL then FULL; after each, kill -9 the server,
 # restart it and count what survived.
 durability() { # durability NAME SYNC
 	local before after
-	before=$(attempt_total)
+	before=$(attempt_total "$port")
 	SLUGS=$slugs run_wrk "$1" attempts.lua "$base"
 	stop_server KILL
 	start_server "$2"
-	after=$(attempt_total)
+	after=$(attempt_total "$port")
 	echo "$1 before=$before after=$after" >>"$tmp/durability"
 }
-slugs=$(python3 -c 'import glob, json, sys
-print(",".join(p["slug"] for f in sorted(glob.glob(sys.argv[1] + "/problems-*.json"))
-               for p in json.load(open(f))))' "$root/data")
+slugs=$(catalog_slugs)
 durability attempts_normal NORMAL
 stop_server TERM
 log "maang serve (DB_SYNCHRONOUS=FULL)"
@@ -344,7 +204,8 @@ loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # 7. Summary.
 mkdir -p "$results"
-python3 - "$tmp" >"$results/latest.md" <<PY
+report_head "Benchmark run" "server, nginx and wrk share the cores." >"$results/latest.md"
+python3 - "$tmp" >>"$results/latest.md" <<PY
 import re, sys, os
 tmp = sys.argv[1]
 fig = {}
@@ -365,16 +226,6 @@ labels = [("nginx", "nginx static file (${static_bytes} B)"),
           ("attempts_full", "POST /api/v1/attempts, synchronous=FULL")]
 out = []
 w = out.append
-w("# Benchmark run, $(date -u +%Y-%m-%dT%H:%M:%SZ)")
-w("")
-w("Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), "
-  "$(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r). "
-  "Load average before/after: ${loadavg_before} / ${loadavg_after}.")
-w("wrk: ${threads} threads, ${conns} connections, ${duration} s per target, loopback; "
-  "server, nginx and wrk share the cores.")
-w("Binary: $maang_src ($("$maang" version 2>/dev/null | head -n1), built $(date -u -r "$maang_src" +%Y-%m-%dT%H:%M:%SZ)); "
-  "repository at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  "$(git -C "$root" diff --quiet HEAD -- src 2>/dev/null || echo ' (src/ has uncommitted changes)').")
 w("")
 w("| target | req/s | p50 ms | p99 ms | max ms | non-2xx | socket errors |")
 w("|---|---:|---:|---:|---:|---:|---:|")
@@ -421,22 +272,10 @@ w("| FULL figure reported beside it | %.0f/s | (reported) |" % rps(fig["attempts
 row("ready < 100 ms", "${ready_ms} ms", ${ready_ms} < 100)
 row("idle RSS < 40 MB", "%.1f MB" % (${idle_rss_kb} / 1024), ${idle_rss_kb} < 40 * 1024)
 w("")
-w("<details><summary>raw wrk output</summary>")
-w("")
-for key, _ in labels:
-    w("### " + key)
-    w("")
-    w("\`\`\`")
-    w(open(os.path.join(tmp, "wrk-%s.txt" % key)).read().rstrip())
-    w("\`\`\`")
-    w("")
-w("</details>")
 print("\n".join(out))
 PY
+# The raw output, in the order of the table's rows.
+report_raw nginx progress attempts_normal attempts_full >>"$results/latest.md"
 cp "$results/latest.md" "$results/run-$(date -u +%Y%m%dT%H%M%SZ).md"
-if grep -qiE 'error|fatal|crit' "$tmp/serve.log" 2>/dev/null; then
-	echo "run.sh: the server logged errors:" >&2
-	grep -iE 'error|fatal|crit' "$tmp/serve.log" | head -n 5 >&2
-fi
-sed '/^<details>/,$d' "$results/latest.md"
-log "done; full report in bench/results/latest.md"
+serve_errors "the server" "$tmp/serve.log"
+show_report latest.md
