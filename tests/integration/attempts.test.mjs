@@ -2,23 +2,17 @@
 // with filters, reading, deleting, isolation between users, and the rule
 // that a failed request changes nothing.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
-import { api, assertError, iso, logAttempt, registerUser, start } from './harness.mjs';
+import { api, assertError, iso, logAttempt, registerUser, serve } from './harness.mjs';
 
 let srv;
 let base;
 
-before(async () => {
-  srv = await start({ MAX_BODY_BYTES: '4096' });
-  base = srv.base;
-});
-
-after(async () => {
-  if (!srv) return;
-  const x = await srv.stop();
-  assert.deepEqual(x, { code: 0, signal: null });
-});
+serve((s) => {
+  srv = s;
+  base = s.base;
+}, { MAX_BODY_BYTES: '4096' });
 
 const post = (token, body) => api(base, 'POST', '/api/v1/attempts', { token, body });
 const postRaw = (token, raw, type = 'application/json') =>

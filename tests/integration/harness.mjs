@@ -13,6 +13,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -316,4 +317,20 @@ export async function logAttempt(base, token, body) {
   const r = await api(base, 'POST', '/api/v1/attempts', { token, body });
   assert.equal(r.status, 201, `log attempt ${JSON.stringify(body)}: ${r.status} ${r.text}`);
   return r.json;
+}
+
+/**
+ * One server for a test file: started before its tests (ON_START receives
+ * it), stopped after them with a check that it shut down cleanly (exit 0).
+ */
+export function serve(onStart, extraEnv = {}) {
+  let srv;
+  before(async () => {
+    srv = await start(extraEnv);
+    onStart(srv);
+  });
+  after(async () => {
+    if (!srv) return;
+    assert.deepEqual(await srv.stop(), { code: 0, signal: null });
+  });
 }

@@ -4,22 +4,16 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
-import { api, assertError, registerUser, start } from './harness.mjs';
+import { api, assertError, registerUser, serve } from './harness.mjs';
 
 let srv;
 let base;
 
-before(async () => {
-  srv = await start();
-  base = srv.base;
-});
-
-after(async () => {
-  if (!srv) return;
-  const x = await srv.stop();
-  assert.deepEqual(x, { code: 0, signal: null });
+serve((s) => {
+  srv = s;
+  base = s.base;
 });
 
 const getProfile = async (token) => {

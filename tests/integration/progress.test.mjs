@@ -2,23 +2,17 @@
 // topic, streaks, the 365-day calendar, out-of-order logging and the
 // profile's time zone.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { addDays, api, iso, localDate, logAttempt, registerUser, start } from './harness.mjs';
+import { addDays, api, iso, localDate, logAttempt, registerUser, serve } from './harness.mjs';
 
 const DAY = 86400e3;
 let srv;
 let base;
 
-before(async () => {
-  srv = await start();
-  base = srv.base;
-});
-
-after(async () => {
-  if (!srv) return;
-  const x = await srv.stop();
-  assert.deepEqual(x, { code: 0, signal: null });
+serve((s) => {
+  srv = s;
+  base = s.base;
 });
 
 async function progress(token) {

@@ -1,22 +1,16 @@
 // transfer.test.mjs: export (JSON, CSV) and import (CSV, our JSON,
 // LeetCode-style dumps) with per-row reports, duplicates and round trips.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
-import { api, assertError, iso, logAttempt, registerUser, start } from './harness.mjs';
+import { api, assertError, iso, logAttempt, registerUser, serve } from './harness.mjs';
 
 let srv;
 let base;
 
-before(async () => {
-  srv = await start();
-  base = srv.base;
-});
-
-after(async () => {
-  if (!srv) return;
-  const x = await srv.stop();
-  assert.deepEqual(x, { code: 0, signal: null });
+serve((s) => {
+  srv = s;
+  base = s.base;
 });
 
 const importRaw = (token, raw, type) =>
