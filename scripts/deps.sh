@@ -10,7 +10,8 @@ set -eu
 
 profile=${1:-build}
 build="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsodium-dev
-libssl-dev libsqlite3-dev sqlite3 libhiredis-dev libpq-dev tzdata ca-certificates"
+libssl-dev libsqlite3-dev sqlite3 libhiredis-dev libpq-dev libcurl4-openssl-dev
+libstemmer-dev tzdata ca-certificates"
 test="libcriterion-dev nodejs curl redis-server postgresql-15 nginx-light"
 bench="wrk nginx-light python3 postgresql-15 redis-server"
 

@@ -26,6 +26,7 @@
 #include "db/copy.h"
 #include "db/migrate.h"
 #include "practice/practice.h"
+#include "memory/bench.h"
 
 #define EXIT_USAGE  2
 #define EXIT_CONFIG 3
@@ -51,6 +52,7 @@ static int cmd_export(int argc, char **argv);
 static int cmd_config(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
+static int cmd_bench(int argc, char **argv);
 
 static const struct command commands[] = {
     {"serve", cmd_serve, "maang serve",
@@ -82,6 +84,15 @@ static const struct command commands[] = {
     {"config", cmd_config, "maang config check",
      "Prints the effective configuration (secrets masked) and whether `serve` would\n"
      "accept it (exit 3 if not)."},
+    {"bench", cmd_bench,
+     "maang bench retrieval [--file PATH] [--verbose]\n"
+     "       maang bench memory [--sizes 1000,10000,100000]\n"
+     "       maang bench embed",
+     "retrieval: recall@5 and MRR of hybrid, vector-only and BM25-only memory search on\n"
+     "the evaluation set (default tests/retrieval/eval.json); --verbose lists misses.\n"
+     "memory: insert rate, search latency p50/p99 and index size per memory count.\n"
+     "embed: built-in embedding throughput on one core.\n"
+     "Each runs on a throwaway in-memory database with EMBEDDING_MODEL."},
     {"version", cmd_version, "maang version", "Prints the version and library versions."},
     {"help", cmd_help, "maang help [COMMAND]", "Shows help."},
 };
@@ -655,4 +666,39 @@ int main(int argc, char **argv)
 	if (wants_help(argc - 1, argv + 1))
 		return command_help(c);
 	return c->fn(argc - 1, argv + 1);
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+	int rc = load_config();
+	if (rc)
+		return rc;
+	const char *what = argc > 1 ? argv[1] : "";
+	if (strcmp(what, "retrieval") == 0) {
+		const char *path = opt(argc, argv, "--file");
+		rc = mem_bench_retrieval(&cfg, path ? path : "tests/retrieval/eval.json",
+		                         has_flag(argc, argv, "--verbose"), stdout);
+	} else if (strcmp(what, "memory") == 0) {
+		const char *list = opt(argc, argv, "--sizes");
+		int sizes[8], n = 0;
+		char *copy = xstrdup(list ? list : "1000,10000,100000"), *save = NULL;
+		for (char *t = strtok_r(copy, ",", &save); t && n < 8; t = strtok_r(NULL, ",", &save)) {
+			int64_t v;
+			if (str_to_i64(t, 1, 1000000, &v)) {
+				fprintf(stderr, "maang: --sizes takes counts such as 1000,10000\n");
+				free(copy);
+				return EXIT_USAGE;
+			}
+			sizes[n++] = (int)v;
+		}
+		free(copy);
+		rc = mem_bench_search(&cfg, sizes, n, stdout);
+	} else if (strcmp(what, "embed") == 0) {
+		rc = mem_bench_embed(stdout);
+	} else {
+		fprintf(stderr, "usage: maang bench retrieval|memory|embed\n");
+		rc = EXIT_USAGE;
+	}
+	config_release(&cfg);
+	return rc;
 }

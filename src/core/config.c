@@ -12,7 +12,7 @@
 
 #define DEFAULT_SECRET "dev-insecure-secret-change-me"
 
-enum key_kind { K_STR, K_INT };
+enum key_kind { K_STR, K_INT, K_REAL };
 
 struct config_key {
 	const char *name;
@@ -20,7 +20,7 @@ struct config_key {
 	size_t offset; /* of a char * or an int/long in struct config */
 	const char *def;
 	int secret;
-	long min, max; /* for K_INT */
+	long min, max; /* for K_INT and K_REAL */
 	const char *help;
 };
 
@@ -60,14 +60,26 @@ static const struct config_key keys[] = {
     {"REDIS_HOST", K_STR, S(redis_host), NULL, 0, 0, 0, "Redis host"},
     {"REDIS_PORT", K_STR, S(redis_port), NULL, 0, 0, 0, "Redis port"},
     {"REDIS_PASSWORD", K_STR, S(redis_password), NULL, 1, 0, 0, "Redis password"},
-    {"EMBEDDING_MODEL", K_STR, S(embedding_model), "builtin", 0, 0, 0, "embedding provider"},
-    {"RAG_TOP_K", K_STR, S(rag_top_k), "5", 0, 0, 0, "memories retrieved per query"},
-    {"RAG_SIMILARITY_THRESHOLD", K_STR, S(rag_similarity_threshold), "0.3", 0, 0, 0,
-     "minimum similarity of a retrieved memory"},
+    {"EMBEDDING_MODEL", K_STR, S(embedding_model), "builtin", 0, 0, 0,
+     "builtin, openai:MODEL or gemini:MODEL"},
+    {"LLM_MODEL", K_STR, S(llm_model), "", 0, 0, 0,
+     "coach chat model: openai:MODEL or gemini:MODEL (empty: built-in coach)"},
+    {"RAG_TOP_K", K_INT, S(rag_top_k), "5", 0, 1, 50, "memories retrieved per query"},
+    {"RAG_SIMILARITY_THRESHOLD", K_REAL, S(rag_similarity_threshold), "0.2", 0, 0, 1,
+     "minimum cosine similarity of a vector hit"},
+    {"MEMORY_DEDUP_THRESHOLD", K_REAL, S(memory_dedup_threshold), "0.95", 0, 0, 1,
+     "cosine above which a new memory merges into an existing one"},
+    {"MEMORY_INDEX_MB", K_INT, S(memory_index_mb), "256", 0, 1, 65536,
+     "memory budget of the in-memory vector index"},
+    {"PROVIDER_TIMEOUT_SECONDS", K_INT, S(provider_timeout_seconds), "30", 0, 1, 600,
+     "timeout of one embedding or LLM request"},
     {"GOOGLE_API_KEY", K_STR, S(google_api_key), NULL, 1, 0, 0, "Gemini API key"},
     {"GITHUB_TOKEN", K_STR, S(github_token), NULL, 1, 0, 0, "GitHub token"},
     {"OPENAI_API_KEY", K_STR, S(openai_api_key), NULL, 1, 0, 0, "OpenAI-compatible API key"},
-    {"OPENAI_BASE_URL", K_STR, S(openai_base_url), NULL, 0, 0, 0, "OpenAI-compatible base URL"},
+    {"OPENAI_BASE_URL", K_STR, S(openai_base_url), "https://api.openai.com/v1", 0, 0, 0,
+     "OpenAI-compatible base URL (Ollama: http://HOST:11434/v1)"},
+    {"GEMINI_BASE_URL", K_STR, S(gemini_base_url),
+     "https://generativelanguage.googleapis.com/v1beta", 0, 0, 0, "Gemini API base URL"},
 };
 
 /* Where each key's value came from, for config check. */
@@ -80,6 +92,14 @@ static int set_value(struct config *c, const struct config_key *k, const char *v
 		char **dst = (char **)(base + k->offset);
 		free(*dst);
 		*dst = v ? xstrdup(v) : NULL;
+		return 0;
+	}
+	if (k->kind == K_REAL) {
+		double d;
+		if (!v || str_to_double(v, &d) || d < (double)k->min || d > (double)k->max)
+			return err_set(e, ERR_INVALID, "invalid_config",
+			               "%s must be a number in %ld..%ld", k->name, k->min, k->max);
+		*(double *)(base + k->offset) = d;
 		return 0;
 	}
 	int64_t n;
@@ -314,7 +334,9 @@ void config_print(const struct config *c, FILE *out)
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
 		const struct config_key *k = &keys[i];
 		char val[512];
-		if (k->kind == K_INT) {
+		if (k->kind == K_REAL) {
+			snprintf(val, sizeof(val), "%g", *(const double *)(base + k->offset));
+		} else if (k->kind == K_INT) {
 			long n = k->offset == S(max_body_bytes) ? *(const long *)(base + k->offset)
 			                                        : *(const int *)(base + k->offset);
 			snprintf(val, sizeof(val), "%ld", n);

@@ -33,8 +33,16 @@ struct config {
 	/* Read now, used by later components; kept so config check shows them. */
 	char *db_host, *db_port, *db_name, *db_user, *db_password, *db_sslmode;
 	char *redis_url, *redis_host, *redis_port, *redis_password;
-	char *embedding_model, *rag_top_k, *rag_similarity_threshold;
 	char *google_api_key, *github_token, *openai_api_key, *openai_base_url;
+	/* Memory, retrieval and AI providers (memory/). */
+	char *embedding_model; /* builtin | openai:MODEL | gemini:MODEL */
+	char *llm_model;       /* "" = the built-in coach | openai:MODEL | gemini:MODEL */
+	char *gemini_base_url;
+	int provider_timeout_seconds;
+	int rag_top_k;
+	double rag_similarity_threshold;
+	double memory_dedup_threshold;
+	int memory_index_mb;
 	int secret_is_default; /* set when SECRET_KEY was not configured */
 };
 

@@ -51,6 +51,8 @@ int err_http_status(int code)
 		return 429;
 	case ERR_UNAVAILABLE:
 		return 503;
+	case ERR_UPSTREAM:
+		return 502;
 	default:
 		return 500;
 	}

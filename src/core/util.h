@@ -27,7 +27,8 @@ enum err_code {
 	ERR_TOO_LARGE = -7,   /* 413 */
 	ERR_INVALID = -8,     /* 422: a field has a wrong value */
 	ERR_THROTTLED = -9,   /* 429 */
-	ERR_UNAVAILABLE = -10 /* 503: a dependency is down */
+	ERR_UNAVAILABLE = -10, /* 503: a dependency is down */
+	ERR_UPSTREAM = -11     /* 502: an outside provider failed or answered nonsense */
 };
 
 #define ERR_MSG_MAX 256

@@ -17,7 +17,7 @@ struct table {
 	const char *name;
 	const char *pk;    /* comma-separated primary-key columns */
 	const char *cols;  /* all columns, primary key first */
-	const char *types; /* per column: i integer, d double, t text, j JSON text */
+	const char *types; /* per column: i integer, d double, t text, j JSON text, b blob */
 	int identity;      /* has an identity/serial id to move past the copied ids */
 };
 
@@ -52,6 +52,17 @@ static const struct table tables[] = {
     {"activity_log", "id", "id,user_id,action,entity,entity_id,detail,ip,request_id,at",
      "ittttjtti", 1},
     {"catalog_meta", "key", "key,value", "tt", 0},
+    {"memories", "seq",
+     "seq,id,user_id,kind,content,content_hash,metadata,importance,valid_from,valid_to,"
+     "access_count,last_accessed_at,embedding,embedding_model,embedding_dim,created_at,"
+     "updated_at",
+     "itttttjdiiiibtiii", 1},
+    {"memory_history", "seq",
+     "seq,memory_id,user_id,event,old_content,new_content,old_metadata,new_metadata,at",
+     "itttttjji", 1},
+    {"memory_state", "user_id", "user_id,version,count", "tii", 0},
+    {"coach_messages", "seq", "seq,id,user_id,session_id,role,content,memories,provider,at",
+     "itttttjti", 1},
 };
 
 static int ncols(const struct table *t)
@@ -121,6 +132,11 @@ static int bind_column(const struct table *t, struct db_stmt *src, struct db_stm
 		return db_bind_int(dst, i + 1, db_col_int(src, i));
 	case 'd':
 		return db_bind_double(dst, i + 1, db_col_double(src, i));
+	case 'b': {
+		size_t n = 0;
+		const void *p = db_col_blob(src, i, &n);
+		return db_bind_blob(dst, i + 1, p ? p : "", n);
+	}
 	default:
 		return db_bind_text(dst, i + 1, db_col_text(src, i));
 	}
@@ -140,6 +156,14 @@ static char *column_text(const struct table *t, struct db_stmt *st, int i)
 		return xasprintf("%lld", (long long)db_col_int(st, i));
 	case 'd':
 		return xasprintf("%.17g", db_col_double(st, i));
+	case 'b': {
+		size_t n = 0;
+		const unsigned char *p = db_col_blob(st, i, &n);
+		char *hex = xmalloc(n * 2 + 1);
+		hex_encode(p, n, hex);
+		hex[n * 2] = 0;
+		return hex;
+	}
 	case 'j': {
 		json_t *v = json_loads(db_col_text(st, i), JSON_DECODE_ANY, NULL);
 		char *s = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;

@@ -80,6 +80,8 @@ int db_bind_double(struct db_stmt *st, int i, double v)
 
 int db_bind_blob(struct db_stmt *st, int i, const void *p, size_t n)
 {
+	if (!p)
+		return OPS(st)->bind_null(st, i);
 	return OPS(st)->bind_blob(st, i, p, n);
 }
 
