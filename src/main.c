@@ -188,6 +188,9 @@ static int open_app(int migrate)
 
 static void close_app(void)
 {
+	mem_worker_stop(&app.mem);
+	mem_release(&app.mem);
+	llm_free(app.llm);
 	catalog_free(app.catalog);
 	throttle_free(app.throttle);
 	cache_free(app.cache);
@@ -225,6 +228,15 @@ static int cmd_serve(int argc, char **argv)
 		close_app();
 		return EXIT_CONFIG;
 	}
+	if (mem_init(&app.mem, &cfg, app.cache, &e) || llm_open(&cfg, &app.llm, &e)) {
+		fprintf(stderr, "maang: %s\n", e.msg);
+		close_app();
+		return EXIT_CONFIG;
+	}
+	app.coach.mem = &app.mem;
+	app.coach.llm = app.llm;
+	app.coach.catalog = app.catalog;
+	mem_worker_start(&app.mem, app.pool);
 	app.events =
 	    events_new(rt.set ? rt.host : NULL, rt.port, rt.password, cfg.sse_heartbeat_seconds);
 	/* EventSource tokens are signed with a key of their own, derived from SECRET_KEY. */

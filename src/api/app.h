@@ -14,6 +14,8 @@
 #include "core/config.h"
 #include "db/db.h"
 #include "http/http.h"
+#include "memory/coach.h"
+#include "memory/memory.h"
 
 struct app {
 	struct config *cfg;
@@ -25,6 +27,9 @@ struct app {
 	struct token_keys events_keys; /* short-lived ?token= for EventSource */
 	unsigned char events_key[32];
 	struct events *events;
+	struct mem mem;     /* long-term memory: embeddings, index, search */
+	struct llm *llm;    /* the coach's LLM provider, or NULL */
+	struct coach coach;
 	int64_t started_at;
 };
 
@@ -74,5 +79,17 @@ int h_profile_get(struct http_req *r);
 int h_profile_put(struct http_req *r);
 int h_export(struct http_req *r);
 int h_import(struct http_req *r);
+int h_memory_create(struct http_req *r);
+int h_memories(struct http_req *r);
+int h_memory_search(struct http_req *r);
+int h_memory_export(struct http_req *r);
+int h_memory(struct http_req *r);
+int h_memory_patch(struct http_req *r);
+int h_memory_delete(struct http_req *r);
+int h_memory_history(struct http_req *r);
+int h_problem_similar(struct http_req *r);
+int h_coach_chat(struct http_req *r);
+int h_coach_session(struct http_req *r);
+int h_providers(struct http_req *r);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "core/log.h"
 #include "core/json.h"
 #include "core/timeutil.h"
 #include "core/tz.h"
@@ -22,6 +23,11 @@ int h_attempt_create(struct http_req *r)
 	if ((rc = practice_log_attempt(r->db, APP(r)->catalog, &ctx, r->user.id, &in, &out,
 	                               &r->err)))
 		return rc;
+	/* The notes become a memory; the attempt stands even if that fails. */
+	struct err me = {0};
+	if (mem_note_attempt(&APP(r)->mem, r->db, &ctx, r->user.id, json_object_get(out, "attempt"),
+	                     &me))
+		log_msg(LOG_WARN, "h_attempt_create: attempt note not stored as a memory: %s", me.msg);
 	r->location =
 	    xasprintf("/api/v1/attempts/%s", json_str(json_object_get(out, "attempt"), "id"));
 	return http_reply(r, 201, out);
@@ -66,6 +72,9 @@ int h_attempt_delete(struct http_req *r)
 	int rc = practice_delete_attempt(r->db, &ctx, r->user.id, r->params[0], &r->err);
 	if (rc)
 		return rc;
+	struct err me = {0};
+	if (mem_forget_attempt(&APP(r)->mem, r->db, &ctx, r->user.id, r->params[0], &me))
+		log_msg(LOG_WARN, "h_attempt_delete: attempt note memory not deleted: %s", me.msg);
 	return http_reply(r, 204, NULL);
 }
 
@@ -151,6 +160,12 @@ int h_export(struct http_req *r)
 	json_t *out;
 	if ((rc = practice_export(r->db, APP(r)->catalog, r->user.id, &out, &r->err)))
 		return rc;
+	json_t *memories;
+	if ((rc = mem_export(&APP(r)->mem, r->db, r->user.id, &memories, &r->err))) {
+		json_decref(out);
+		return rc;
+	}
+	json_object_set_new(out, "memories", memories);
 	return http_reply(r, 200, out);
 }
 

@@ -28,6 +28,7 @@ const struct http_route api_routes[] = {
     {"DELETE", "/api/v1/tokens/{id}", AUTH | WRITE, h_tokens_delete, NULL},
     {"GET", "/api/v1/problems", AUTH, h_problems, NULL},
     {"GET", "/api/v1/problems/{slug}", AUTH, h_problem, NULL},
+    {"GET", "/api/v1/problems/{slug}/similar", AUTH, h_problem_similar, NULL},
     {"GET", "/api/v1/topics", AUTH, h_topics, NULL},
     {"GET", "/api/v1/topics/{slug}", AUTH, h_topic, NULL},
     {"GET", "/api/v1/companies", AUTH, h_companies, NULL},
@@ -46,6 +47,17 @@ const struct http_route api_routes[] = {
     {"GET", "/api/v1/export", AUTH, h_export, NULL},
     {"POST", "/api/v1/import", AUTH | WRITE | RAW, h_import, "attempts.imported"},
     {"GET", "/api/v1/admin/users", ADMIN, h_admin_users, NULL},
+    {"POST", "/api/v1/memories", AUTH | WRITE | JSON, h_memory_create, "memory.created"},
+    {"GET", "/api/v1/memories", AUTH, h_memories, NULL},
+    {"GET", "/api/v1/memories/search", AUTH, h_memory_search, NULL},
+    {"GET", "/api/v1/memories/export", AUTH, h_memory_export, NULL},
+    {"GET", "/api/v1/memories/{id}", AUTH, h_memory, NULL},
+    {"PATCH", "/api/v1/memories/{id}", AUTH | WRITE | JSON, h_memory_patch, "memory.updated"},
+    {"DELETE", "/api/v1/memories/{id}", AUTH | WRITE, h_memory_delete, "memory.deleted"},
+    {"GET", "/api/v1/memories/{id}/history", AUTH, h_memory_history, NULL},
+    {"POST", "/api/v1/coach/chat", AUTH | WRITE | JSON, h_coach_chat, "coach.replied"},
+    {"GET", "/api/v1/coach/sessions/{id}", AUTH, h_coach_session, NULL},
+    {"GET", "/api/v1/providers", AUTH, h_providers, NULL},
 };
 
 const int api_nroutes = (int)ARRAY_LEN(api_routes);

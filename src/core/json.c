@@ -189,7 +189,7 @@ int json_escape_buf(struct buf *b, const char *s)
 
 char *json_dump_compact(const json_t *v)
 {
-	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10));
 	if (!s)
 		return xstrdup("null");
 	return s;

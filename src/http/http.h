@@ -136,6 +136,18 @@ int http_query_int(struct http_req *r, const char *name, int64_t def, int64_t mi
  * after LAST_ID (may be NULL). ERR_THROTTLED or ERR_UNAVAILABLE when the
  * hub's limits are reached.
  */
+/*
+ * Answers with a text/event-stream fed by another thread: the caller gets
+ * a pipe to write to (http_pipe_write, any thread) and must end it with
+ * http_pipe_close, after which it must not touch the pipe. Writes after the
+ * client has gone are dropped. HTTP_PIPE_MAX bounds what may wait unsent.
+ */
+#define HTTP_PIPE_MAX (4 * 1024 * 1024)
+struct http_pipe;
+struct http_pipe *http_reply_pipe(struct http_req *r);
+void http_pipe_write(struct http_pipe *p, const char *data, size_t len);
+void http_pipe_close(struct http_pipe *p);
+
 struct events;
 int http_reply_events(struct http_req *r, struct events *hub, const char *user,
                       const char *last_id);

@@ -106,3 +106,108 @@ int http_reply_events(struct http_req *r, struct events *hub, const char *user, 
 	r->stream_ctx = s;
 	return 0;
 }
+
+/*
+ * A one-off stream fed by another thread: the connection is suspended while
+ * the pipe is empty and resumed by each write. Two references, the
+ * connection's and the producer's; the last one frees the pipe, so either
+ * side may go first (a client that hangs up, a producer that finishes).
+ */
+struct http_pipe {
+	pthread_mutex_t lock;
+	struct MHD_Connection *conn;
+	struct buf data;
+	size_t off;
+	int closed, suspended, refs, gone;
+};
+
+static void pipe_unref(struct http_pipe *p)
+{
+	pthread_mutex_lock(&p->lock);
+	int last = --p->refs == 0;
+	pthread_mutex_unlock(&p->lock);
+	if (!last)
+		return;
+	buf_release(&p->data);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+static ssize_t pipe_read(void *ctx, uint64_t pos, char *out, size_t max)
+{
+	struct http_pipe *p = ctx;
+	(void)pos;
+	pthread_mutex_lock(&p->lock);
+	size_t n = p->data.len - p->off;
+	if (n == 0) {
+		ssize_t rc = 0;
+		if (p->closed) {
+			rc = MHD_CONTENT_READER_END_OF_STREAM;
+		} else {
+			p->suspended = 1;
+			MHD_suspend_connection(p->conn);
+		}
+		pthread_mutex_unlock(&p->lock);
+		return rc;
+	}
+	if (n > max)
+		n = max;
+	memcpy(out, p->data.data + p->off, n);
+	p->off += n;
+	if (p->off == p->data.len) {
+		buf_reset(&p->data);
+		p->off = 0;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return (ssize_t)n;
+}
+
+static void pipe_free(void *ctx)
+{
+	struct http_pipe *p = ctx;
+	pthread_mutex_lock(&p->lock);
+	p->gone = 1;
+	pthread_mutex_unlock(&p->lock);
+	pipe_unref(p);
+}
+
+struct http_pipe *http_reply_pipe(struct http_req *r)
+{
+	struct http_pipe *p = xcalloc(1, sizeof(*p));
+	pthread_mutex_init(&p->lock, NULL);
+	p->conn = r->conn;
+	buf_init(&p->data, HTTP_PIPE_MAX);
+	p->refs = 2;
+	r->status = 200;
+	r->stream_read = pipe_read;
+	r->stream_free = pipe_free;
+	r->stream_ctx = p;
+	return p;
+}
+
+static void pipe_wake(struct http_pipe *p)
+{
+	if (p->suspended && !p->gone) {
+		p->suspended = 0;
+		MHD_resume_connection(p->conn);
+	}
+}
+
+void http_pipe_write(struct http_pipe *p, const char *data, size_t len)
+{
+	pthread_mutex_lock(&p->lock);
+	if (!p->gone && !p->closed) {
+		buf_append(&p->data, data, len);
+		pipe_wake(p);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+void http_pipe_close(struct http_pipe *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->closed = 1;
+	pipe_wake(p);
+	pthread_mutex_unlock(&p->lock);
+	pipe_unref(p);
+}

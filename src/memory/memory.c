@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "core/json.h"
@@ -248,8 +249,10 @@ static int read_version(struct db *db, const char *user, uint64_t *version, stru
 {
 	int64_t v = 0;
 	int rc = db_scalar(db, e, &v, "SELECT version FROM memory_state WHERE user_id = ?", "t", user);
-	if (rc == ERR_NOT_FOUND)
+	if (rc == ERR_NOT_FOUND) {
+		memset(e, 0, sizeof(*e)); /* never written: version 0 */
 		rc = 0, v = 0;
+	}
 	if (!rc)
 		*version = (uint64_t)v;
 	return rc;
@@ -280,6 +283,11 @@ static void embed_text(struct mem *m, const char *text, float **vec)
 	if (embed_one(m->emb, text, v, &e)) {
 		log_msg(LOG_WARN, "mem_embed: %s: %s (stored without a vector)", m->emb->model, e.msg);
 		__atomic_add_fetch(&m->embed_failures, 1, __ATOMIC_RELAXED);
+		if (m->running) {
+			pthread_mutex_lock(&m->lock);
+			pthread_cond_signal(&m->wake);
+			pthread_mutex_unlock(&m->lock);
+		}
 		free(v);
 		*vec = NULL;
 		return;
@@ -336,8 +344,10 @@ static char *merged_metadata(const char *old, json_t *add)
 static int count_memories(struct db *db, const char *user, int64_t *n, struct err *e)
 {
 	int rc = db_scalar(db, e, n, "SELECT count FROM memory_state WHERE user_id = ?", "t", user);
-	if (rc == ERR_NOT_FOUND)
+	if (rc == ERR_NOT_FOUND) {
+		memset(e, 0, sizeof(*e)); /* no row yet: none kept */
 		rc = 0, *n = 0;
+	}
 	return rc;
 }
 
@@ -1204,4 +1214,63 @@ out:
 		free(texts[i]);
 	}
 	return rc < 0 ? rc : 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct mem *m = arg;
+	int backoff = 1;
+	pthread_mutex_lock(&m->lock);
+	while (!m->stop) {
+		pthread_mutex_unlock(&m->lock);
+		struct err e = {0};
+		struct db *db = NULL;
+		int done = 0, rc = db_acquire(m->pool, &db, &e);
+		if (!rc) {
+			while (!(rc = mem_backfill(m, db, &done, &e)) && done > 0 && !m->stop)
+				log_msg(LOG_INFO, "mem_worker: embedded %d memories with %s", done,
+				        m->emb->model);
+			db_release(db);
+		}
+		int wait = MEM_WORKER_INTERVAL;
+		if (rc) {
+			log_msg(LOG_WARN, "mem_worker: %s (retrying in %d s)", e.msg, backoff);
+			wait = backoff;
+			backoff = backoff < MEM_WORKER_INTERVAL ? backoff * 2 : MEM_WORKER_INTERVAL;
+		} else {
+			backoff = 1;
+		}
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += wait;
+		pthread_mutex_lock(&m->lock);
+		if (!m->stop)
+			pthread_cond_timedwait(&m->wake, &m->lock, &until);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+void mem_worker_start(struct mem *m, struct db_pool *pool)
+{
+	m->pool = pool;
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->wake, NULL);
+	m->stop = 0;
+	if (pthread_create(&m->worker, NULL, worker_main, m) == 0)
+		m->running = 1;
+}
+
+void mem_worker_stop(struct mem *m)
+{
+	if (!m->running)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->stop = 1;
+	pthread_cond_signal(&m->wake);
+	pthread_mutex_unlock(&m->lock);
+	pthread_join(m->worker, NULL);
+	m->running = 0;
+	pthread_mutex_destroy(&m->lock);
+	pthread_cond_destroy(&m->wake);
 }

@@ -19,6 +19,7 @@
 #define MAANG_MEMORY_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "audit/audit.h"
@@ -57,6 +58,12 @@ struct mem {
 	int top_k;                /* RAG_TOP_K */
 	double dedup;             /* MEMORY_DEDUP_THRESHOLD */
 	uint64_t embed_failures;  /* writes stored without a vector */
+	/* The background embedder (mem_worker_start). */
+	struct db_pool *pool;
+	pthread_t worker;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int running, stop;
 };
 
 int mem_init(struct mem *m, const struct config *cfg, struct cache *cache, struct err *e);
@@ -142,5 +149,13 @@ int mem_forget_attempt(struct mem *m, struct db *db, const struct audit_ctx *ctx
 int mem_backfill(struct mem *m, struct db *db, int *done, struct err *e);
 /* Memories still waiting for a vector of the current model, over all users. */
 int mem_pending(struct mem *m, struct db *db, int64_t *n, struct err *e);
+/*
+ * Starts a thread that runs mem_backfill on POOL until nothing is pending,
+ * then every MEM_WORKER_INTERVAL seconds (sooner when a write could not be
+ * embedded), backing off while the provider fails. Stop before mem_release.
+ */
+#define MEM_WORKER_INTERVAL 30
+void mem_worker_start(struct mem *m, struct db_pool *pool);
+void mem_worker_stop(struct mem *m);
 
 #endif
