@@ -278,6 +278,7 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct http_req *r)
 		}
 		r->stream_read = NULL; /* MHD owns the stream now */
 		MHD_add_response_header(resp, "Content-Type", "text/event-stream; charset=utf-8");
+		MHD_add_response_header(resp, "X-Accel-Buffering", "no"); /* nginx: pass it on at once */
 		MHD_add_response_header(resp, "X-Accel-Buffering", "no"); /* nginx: do not buffer */
 		MHD_add_response_header(resp, "Connection", "close");
 		add_common_headers(resp, r);
