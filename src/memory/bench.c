@@ -262,8 +262,8 @@ int mem_bench_search(const struct config *cfg, const int *sizes, int nsizes, FIL
 {
 	struct err e = {0};
 	int rc = 1;
-	fprintf(out, "%-8s %12s %10s %10s %10s %10s %12s\n", "memories", "insert/s", "vec p50 ms",
-	        "vec p99 ms", "hyb p50 ms", "hyb p99 ms", "index MiB");
+	fprintf(out, "%-8s %10s %10s %10s %10s %10s %10s %10s %10s\n", "memories", "insert/s",
+	        "vec p50", "vec p99", "lex p50", "lex p99", "hyb p50", "hyb p99", "index MiB");
 	for (int s = 0; s < nsizes; s++) {
 		struct db_pool *pool = NULL;
 		struct db *db = NULL;
@@ -290,15 +290,17 @@ int mem_bench_search(const struct config *cfg, const int *sizes, int nsizes, FIL
 		}
 		double insert_rate = sizes[s] / (now_s() - t0);
 		enum { RUNS = 200 };
-		double vec[RUNS], hyb[RUNS];
-		for (int pass = 0; pass < 2; pass++) {
+		double vec[RUNS], lex[RUNS], hyb[RUNS];
+		double *times[3] = {vec, lex, hyb};
+		static const enum mem_mode modes[3] = {MEM_VECTOR, MEM_LEXICAL, MEM_HYBRID};
+		for (int pass = 0; pass < 3; pass++) {
 			for (int r = -5; r < RUNS; r++) { /* five warm-up runs load the partition */
 				fake_text(&seed, text, sizeof(text), 1);
 				struct mem_query q = {0};
 				q.q = text;
 				q.k = 10;
 				q.threshold = 0;
-				q.mode = pass ? MEM_HYBRID : MEM_VECTOR;
+				q.mode = modes[pass];
 				json_t *res;
 				double a = now_s();
 				if (mem_search(&m, db, BENCH_USER, &q, &res, &e)) {
@@ -308,15 +310,16 @@ int mem_bench_search(const struct config *cfg, const int *sizes, int nsizes, FIL
 				double ms = (now_s() - a) * 1000;
 				json_decref(res);
 				if (r >= 0)
-					(pass ? hyb : vec)[r] = ms;
+					times[pass][r] = ms;
 			}
 		}
-		qsort(vec, RUNS, sizeof(double), cmp_double);
-		qsort(hyb, RUNS, sizeof(double), cmp_double);
+		for (int pass = 0; pass < 3; pass++)
+			qsort(times[pass], RUNS, sizeof(double), cmp_double);
 		struct vindex_stats vs;
 		vindex_stats(m.index, &vs);
-		fprintf(out, "%-8d %12.0f %10.3f %10.3f %10.3f %10.3f %12.1f\n", sizes[s], insert_rate,
-		        vec[RUNS / 2], vec[RUNS * 99 / 100], hyb[RUNS / 2], hyb[RUNS * 99 / 100],
+		fprintf(out, "%-8d %10.0f %10.3f %10.3f %10.3f %10.3f %10.3f %10.3f %10.1f\n", sizes[s],
+		        insert_rate, vec[RUNS / 2], vec[RUNS * 99 / 100], lex[RUNS / 2],
+		        lex[RUNS * 99 / 100], hyb[RUNS / 2], hyb[RUNS * 99 / 100],
 		        vs.bytes / 1048576.0);
 		mem_release(&m);
 		bench_close(pool, db);

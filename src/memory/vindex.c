@@ -236,6 +236,8 @@ static void release(struct vindex *x, struct vpart *p)
 /* Inserts HIT into the best-first array OUT of N (max K) entries. */
 static void keep(struct vhit *out, int *n, int k, int64_t seq, float score)
 {
+	if (*n == k && score <= out[k - 1].score)
+		return;
 	int i = *n < k ? (*n)++ : k - 1;
 	while (i > 0 && out[i - 1].score < score) {
 		out[i] = out[i - 1];

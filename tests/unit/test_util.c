@@ -248,14 +248,14 @@ Test(err, http_status_for_every_code)
 	    {ERR_OK, 200},        {ERR_INTERNAL, 500},    {ERR_BAD_REQUEST, 400},
 	    {ERR_UNAUTH, 401},    {ERR_FORBIDDEN, 403},   {ERR_NOT_FOUND, 404},
 	    {ERR_CONFLICT, 409},  {ERR_TOO_LARGE, 413},   {ERR_INVALID, 422},
-	    {ERR_THROTTLED, 429}, {ERR_UNAVAILABLE, 503},
+	    {ERR_THROTTLED, 429}, {ERR_UNAVAILABLE, 503}, {ERR_UPSTREAM, 502},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(map); i++)
 		cr_assert_eq(err_http_status(map[i].code), map[i].status,
 		             "code %d gave %d, want %d", map[i].code, err_http_status(map[i].code),
 		             map[i].status);
 	/* Anything unknown is an internal error. */
-	cr_assert_eq(err_http_status(-11), 500);
+	cr_assert_eq(err_http_status(-12), 500);
 	cr_assert_eq(err_http_status(-999), 500);
 	cr_assert_eq(err_http_status(1), 500);
 	cr_assert_eq(err_http_status(404), 500, "HTTP statuses are not error codes");
