@@ -71,6 +71,8 @@ static const struct config_key keys[] = {
      "cosine above which a new memory merges into an existing one"},
     {"MEMORY_INDEX_MB", K_INT, S(memory_index_mb), "256", 0, 1, 65536,
      "memory budget of the in-memory vector index"},
+    {"MEMORY_LEXICAL", K_STR, S(memory_lexical), "index", 0, 0, 0,
+     "lexical search: index (in-memory BM25) or database (FTS5 / PostgreSQL full text)"},
     {"PROVIDER_TIMEOUT_SECONDS", K_INT, S(provider_timeout_seconds), "30", 0, 1, 600,
      "timeout of one embedding or LLM request"},
     {"GOOGLE_API_KEY", K_STR, S(google_api_key), NULL, 1, 0, 0, "Gemini API key"},

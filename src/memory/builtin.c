@@ -555,3 +555,54 @@ void embed_query_terms(const char *text,
 	free(done);
 	free(w);
 }
+
+/* ---- terms for the in-memory BM25 index ---- */
+
+void embed_doc_terms(const char *text, void (*fn)(void *arg, uint64_t term), void *arg)
+{
+	embedder_builtin();
+	struct word *w = xmalloc(sizeof(*w) * WORDS_MAX);
+	int n = words_split(text, w, WORDS_MAX);
+	for (int i = 0; i < n; i++)
+		if (!w[i].stop)
+			fn(arg, w[i].stem);
+	free(w);
+}
+
+/* The stems of PHRASE that are not stop words, into OUT; returns the count. */
+static int phrase_stems(const char *phrase, uint64_t *out, int max)
+{
+	struct word w[TERM_WORDS_MAX + 4];
+	int n = words_split(phrase, w, TERM_WORDS_MAX + 4), k = 0;
+	for (int i = 0; i < n && k < max; i++)
+		if (!w[i].stop)
+			out[k++] = w[i].stem;
+	return k;
+}
+
+void embed_query_stems(const char *text,
+                       void (*fn)(void *arg, const uint64_t *stems, int n, int expansion),
+                       void *arg)
+{
+	embedder_builtin();
+	struct word *w = xmalloc(sizeof(*w) * 256);
+	int n = words_split(text, w, 256);
+	unsigned char *done = xcalloc((size_t)B.nconcepts + 1, 1);
+	uint64_t st[TERM_WORDS_MAX];
+	for (int i = 0; i < n; i++) {
+		int t = B.nterms ? lex_match(w, n, i) : -1;
+		if (t >= 0 && !done[B.terms[t].concept]) {
+			int c = B.terms[t].concept;
+			done[c] = 1;
+			for (char **s = B.concept_terms[c]; *s; s++) {
+				int k = phrase_stems(*s, st, TERM_WORDS_MAX);
+				if (k)
+					fn(arg, st, k, 1);
+			}
+		}
+		if (!w[i].stop)
+			fn(arg, &w[i].stem, 1, 0);
+	}
+	free(done);
+	free(w);
+}

@@ -13,6 +13,7 @@
 #define MAANG_EMBED_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/config.h"
 #include "core/util.h"
@@ -66,6 +67,17 @@ int embedder_gemini_new(const struct config *cfg, const char *model, struct embe
  */
 void embed_query_terms(const char *text,
                        void (*fn)(void *arg, const char *term, int expansion), void *arg);
+
+/*
+ * The terms of the in-memory BM25 index, from the same tokeniser: a
+ * document's stems (hashed, stop words dropped), and a query's stems and,
+ * for each concept it names, each other term of the concept as a sequence
+ * of stems (EXPANSION set).
+ */
+void embed_doc_terms(const char *text, void (*fn)(void *arg, uint64_t term), void *arg);
+void embed_query_stems(const char *text,
+                       void (*fn)(void *arg, const uint64_t *stems, int n, int expansion),
+                       void *arg);
 
 /* Dot product of two normalised vectors of DIM floats. */
 float embed_dot(const float *a, const float *b, int dim);

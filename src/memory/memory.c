@@ -44,6 +44,12 @@ int mem_init(struct mem *m, const struct config *cfg, struct cache *cache, struc
 	m->threshold = cfg->rag_similarity_threshold;
 	m->top_k = cfg->rag_top_k;
 	m->dedup = cfg->memory_dedup_threshold;
+	if (strcmp(cfg->memory_lexical, "database") == 0)
+		m->lexical_db = 1;
+	else if (strcmp(cfg->memory_lexical, "index"))
+		return err_set(e, ERR_INVALID, "invalid_config",
+		               "MEMORY_LEXICAL must be index or database, not '%.40s'",
+		               cfg->memory_lexical);
 	return 0;
 }
 
@@ -307,22 +313,27 @@ static int load_partition(void *arg, const char *user, struct vpart_builder *b, 
 	struct load_arg *a = arg;
 	struct db_stmt *st;
 	int rc = db_query(a->db, &st, e,
-	                  "SELECT seq, kind, valid_to, embedding FROM memories "
-	                  "WHERE user_id = ? AND embedding_model = ? AND embedding_dim = ?",
-	                  "tti", user, a->m->emb->model, (int64_t)a->m->emb->dim);
+	                  "SELECT seq, kind, valid_to, embedding, embedding_model, embedding_dim, "
+	                  "content FROM memories WHERE user_id = ?",
+	                  "t", user);
 	if (rc)
 		return rc;
 	size_t want = sizeof(float) * (size_t)a->m->emb->dim;
-	float *tmp = xmalloc(want);
+	float *tmp = xmalloc(want ? want : 1);
 	while ((rc = db_step(st, e)) == DB_ROW) {
 		size_t n = 0;
-		const void *blob = db_col_blob(st, 3, &n);
-		if (!blob || n != want)
-			continue;
-		memcpy(tmp, blob, want); /* the blob may not be aligned */
+		const void *blob = NULL;
+		const char *model = db_col_text(st, 4);
+		/* Only vectors of the current model; the text is indexed either way. */
+		if (model && strcmp(model, a->m->emb->model) == 0 &&
+		    db_col_int(st, 5) == a->m->emb->dim)
+			blob = db_col_blob(st, 3, &n);
+		if (blob && n == want)
+			memcpy(tmp, blob, want); /* the blob may not be aligned */
 		int kind = mem_kind_parse(db_col_text(st, 1));
-		vpart_add(b, db_col_int(st, 0), tmp, (unsigned)(kind < 0 ? 0 : kind),
-		          db_col_is_null(st, 2) ? 0 : db_col_int(st, 2));
+		vpart_add(b, db_col_int(st, 0), blob && n == want ? tmp : NULL,
+		          (unsigned)(kind < 0 ? 0 : kind), db_col_is_null(st, 2) ? 0 : db_col_int(st, 2),
+		          db_col_text(st, 6));
 	}
 	free(tmp);
 	db_finish(st);
@@ -466,11 +477,8 @@ int mem_create(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 	json_decref(detail);
 	if (rc || (rc = db_commit(db, e)))
 		goto fail;
-	if (vec)
-		vindex_put(m->index, user, version - 1, version, m->emb->model, seq, vec,
-		           (unsigned)kind, in->valid_to > 0 ? in->valid_to : 0);
-	else
-		vindex_drop(m->index, user);
+	vindex_put(m->index, user, version - 1, version, m->emb->model, seq, vec, (unsigned)kind,
+	           in->valid_to > 0 ? in->valid_to : 0, in->content);
 	json_t *mem;
 	if ((rc = fetch_one(db, user, id, &mem, NULL, e)))
 		goto out;
@@ -569,11 +577,9 @@ int mem_update(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 	if ((rc = audit_log(db, ctx, "memory.update", "memory", id, NULL, e)) ||
 	    (rc = db_commit(db, e)))
 		goto fail;
-	if (in->content && !vec) {
-		vindex_drop(m->index, user);
-	} else if (vec) {
+	if (in->content) {
 		vindex_put(m->index, user, version - 1, version, m->emb->model, seq, vec,
-		           (unsigned)kind, has_to ? valid_to : 0);
+		           (unsigned)kind, has_to ? valid_to : 0, content);
 	} else {
 		/* Kind or validity changed: the partition holds both; reload it. */
 		vindex_drop(m->index, user);
@@ -622,7 +628,7 @@ int mem_delete(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 	    (rc = audit_log(db, ctx, "memory.delete", "memory", id, NULL, e)) ||
 	    (rc = db_commit(db, e)))
 		goto fail;
-	vindex_put(m->index, user, version - 1, version, NULL, seq, NULL, 0, 0);
+	vindex_put(m->index, user, version - 1, version, NULL, seq, NULL, 0, 0, NULL);
 	goto out;
 fail:
 	db_rollback(db);
@@ -822,8 +828,25 @@ static struct cand *cand_get(struct cand *c, int *n, int64_t seq)
 	return &c[(*n)++];
 }
 
-static int lexical(struct db *db, const char *user, const char *q, struct cand *c, int *n,
-                   struct err *e)
+/* The lexical candidates from the in-memory BM25 index of the user's partition. */
+static int lexical_index(struct mem *m, struct db *db, const char *user, uint64_t version,
+                         const char *q, struct cand *c, int *n, struct err *e)
+{
+	struct vhit hits[MEM_CANDIDATES];
+	int nh = 0;
+	struct load_arg la = {m, db, e};
+	int rc = vindex_lexical(m->index, user, version, m->emb->model, m->emb->dim, q,
+	                        MEM_CANDIDATES, load_partition, &la, hits, &nh, e);
+	if (rc)
+		return rc;
+	for (int i = 0; i < nh; i++)
+		cand_get(c, n, hits[i].seq)->lrank = i + 1;
+	return 0;
+}
+
+/* The lexical candidates from the database's full-text index (MEMORY_LEXICAL=database). */
+static int lexical_db(struct db *db, const char *user, const char *q, struct cand *c, int *n,
+                      struct err *e)
 {
 	int pg = strcmp(db_dialect(db), "postgres") == 0;
 	struct buf b;
@@ -1020,7 +1043,9 @@ int mem_search(struct mem *m, struct db *db, const char *user, const struct mem_
 		}
 	}
 	if (q->mode != MEM_VECTOR || degraded) {
-		if ((rc = lexical(db, user, q->q, c, &n, e)))
+		rc = m->lexical_db ? lexical_db(db, user, q->q, c, &n, e)
+		                   : lexical_index(m, db, user, version, q->q, c, &n, e);
+		if (rc)
 			goto out;
 		lists++;
 	}

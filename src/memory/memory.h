@@ -57,6 +57,7 @@ struct mem {
 	double threshold;         /* RAG_SIMILARITY_THRESHOLD */
 	int top_k;                /* RAG_TOP_K */
 	double dedup;             /* MEMORY_DEDUP_THRESHOLD */
+	int lexical_db;           /* MEMORY_LEXICAL=database: full text by SQL, not in memory */
 	uint64_t embed_failures;  /* writes stored without a vector */
 	/* The background embedder (mem_worker_start). */
 	struct db_pool *pool;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "memory/embed.h"
+#include "memory/lexindex.h"
 #include "memory/simd.h"
 #include "memory/vindex.h"
 
@@ -25,6 +26,7 @@ struct vpart {
 	float *vecs;   /* n * dim, exact */
 	int8_t *qvecs; /* n * dim, quantised (int8 indexes only) */
 	float *qscale; /* per vector: the float value of one quantisation step */
+	struct lexindex *lex; /* BM25 over the texts, vectors or not */
 	pthread_rwlock_t lock;
 	int refs;                     /* searches using it; under the index mutex */
 	int dead;                     /* unlinked; the last user frees it */
@@ -52,7 +54,7 @@ static size_t per_vector(int dim)
 
 static size_t part_bytes(const struct vpart *p)
 {
-	return sizeof(*p) + p->cap * per_vector(p->dim);
+	return sizeof(*p) + p->cap * per_vector(p->dim) + (p->lex ? lex_bytes(p->lex) : 0);
 }
 
 static unsigned bucket_of(const char *user)
@@ -70,6 +72,7 @@ static struct vpart *part_new(const char *user, const char *model, int dim, uint
 	str_copy(p->model, sizeof(p->model), model);
 	p->dim = dim;
 	p->version = version;
+	p->lex = lex_new();
 	pthread_rwlock_init(&p->lock, NULL);
 	return p;
 }
@@ -77,6 +80,7 @@ static struct vpart *part_new(const char *user, const char *model, int dim, uint
 static void part_free(struct vpart *p)
 {
 	pthread_rwlock_destroy(&p->lock);
+	lex_free(p->lex);
 	free(p->seqs);
 	free(p->valid_to);
 	free(p->kinds);
@@ -127,9 +131,13 @@ static void part_set(struct vpart *p, size_t i, int64_t seq, const float *vec, u
 }
 
 void vpart_add(struct vpart_builder *b, int64_t seq, const float *vec, unsigned kind,
-               int64_t valid_to)
+               int64_t valid_to, const char *text)
 {
 	struct vpart *p = b->p;
+	if (text)
+		lex_add(p->lex, seq, text);
+	if (!vec)
+		return;
 	part_reserve(p, p->n + 1);
 	part_set(p, p->n++, seq, vec, kind, valid_to);
 }
@@ -310,17 +318,15 @@ static void scan(const struct vpart *p, const float *q, int k, float threshold,
 	}
 }
 
-int vindex_search(struct vindex *x, const char *user, uint64_t version, const char *model,
-                  int dim, const float *q, int k, float threshold, const struct vfilter *f,
-                  vindex_load_fn load, void *arg, struct vhit *out, int *n, struct err *e)
+/* The user's partition at VERSION or newer, loaded if need be, with a reference held. */
+static int acquire(struct vindex *x, const char *user, uint64_t version, const char *model,
+                   int dim, vindex_load_fn load, void *arg, struct vpart **out, struct err *e)
 {
-	if (k > VINDEX_K_MAX)
-		k = VINDEX_K_MAX;
-	*n = 0;
 	pthread_mutex_lock(&x->mu);
 	x->searches++;
 	struct vpart *p = find(x, user);
-	if (p && (p->version < version || p->dim != dim || strcmp(p->model, model))) {
+	if (p && (p->version < version || p->dim != dim || strcmp(p->model, model) ||
+	          lex_wasteful(p->lex))) {
 		unlink_part(x, p);
 		p = NULL;
 	}
@@ -354,6 +360,21 @@ int vindex_search(struct vindex *x, const char *user, uint64_t version, const ch
 		p->refs++;
 		pthread_mutex_unlock(&x->mu);
 	}
+	*out = p;
+	return 0;
+}
+
+int vindex_search(struct vindex *x, const char *user, uint64_t version, const char *model,
+                  int dim, const float *q, int k, float threshold, const struct vfilter *f,
+                  vindex_load_fn load, void *arg, struct vhit *out, int *n, struct err *e)
+{
+	if (k > VINDEX_K_MAX)
+		k = VINDEX_K_MAX;
+	*n = 0;
+	struct vpart *p;
+	int rc = acquire(x, user, version, model, dim, load, arg, &p, e);
+	if (rc)
+		return rc;
 	pthread_rwlock_rdlock(&p->lock);
 	if (k > 0 && x->int8)
 		scan_int8(p, q, k, threshold, f, out, n);
@@ -364,9 +385,34 @@ int vindex_search(struct vindex *x, const char *user, uint64_t version, const ch
 	return 0;
 }
 
+int vindex_lexical(struct vindex *x, const char *user, uint64_t version, const char *model,
+                   int dim, const char *query, int k, vindex_load_fn load, void *arg,
+                   struct vhit *out, int *n, struct err *e)
+{
+	if (k > VINDEX_K_MAX)
+		k = VINDEX_K_MAX;
+	*n = 0;
+	struct vpart *p;
+	int rc = acquire(x, user, version, model, dim, load, arg, &p, e);
+	if (rc)
+		return rc;
+	struct lexhit hits[VINDEX_K_MAX];
+	/* The scorer writes scratch scores into the index: one search at a time. */
+	pthread_rwlock_wrlock(&p->lock);
+	int nh = lex_search(p->lex, query, k, hits);
+	pthread_rwlock_unlock(&p->lock);
+	release(x, p);
+	for (int i = 0; i < nh; i++) {
+		out[i].seq = hits[i].seq;
+		out[i].score = hits[i].score;
+	}
+	*n = nh;
+	return 0;
+}
+
 void vindex_put(struct vindex *x, const char *user, uint64_t old_version, uint64_t new_version,
                 const char *model, int64_t seq, const float *vec, unsigned kind,
-                int64_t valid_to)
+                int64_t valid_to, const char *text)
 {
 	pthread_mutex_lock(&x->mu);
 	struct vpart *p = find(x, user);
@@ -381,6 +427,10 @@ void vindex_put(struct vindex *x, const char *user, uint64_t old_version, uint64
 	}
 	size_t before = part_bytes(p), nbefore = p->n;
 	pthread_rwlock_wrlock(&p->lock);
+	if (text)
+		lex_add(p->lex, seq, text);
+	else if (!vec)
+		lex_remove(p->lex, seq);
 	size_t i = 0;
 	while (i < p->n && p->seqs[i] != seq)
 		i++;

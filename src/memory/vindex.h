@@ -38,8 +38,9 @@ struct vhit {
 
 /* Filled by a loader: one vector per memory. */
 struct vpart_builder;
+/* VEC NULL: the memory has no vector of the model yet (only its TEXT is indexed). */
 void vpart_add(struct vpart_builder *b, int64_t seq, const float *vec, unsigned kind,
-               int64_t valid_to);
+               int64_t valid_to, const char *text);
 
 /*
  * Loads USER's vectors of MODEL (DIM floats each) into B; 0 or an error.
@@ -71,13 +72,21 @@ int vindex_search(struct vindex *x, const char *user, uint64_t version, const ch
                   int dim, const float *q, int k, float threshold, const struct vfilter *f,
                   vindex_load_fn load, void *arg, struct vhit *out, int *n, struct err *e);
 /*
+ * The K best memories of USER for QUERY by BM25 over the partition's text
+ * index (loaded as for vindex_search); scores are BM25, not cosines.
+ */
+int vindex_lexical(struct vindex *x, const char *user, uint64_t version, const char *model,
+                   int dim, const char *query, int k, vindex_load_fn load, void *arg,
+                   struct vhit *out, int *n, struct err *e);
+/*
  * A write on this instance moved USER from version OLD to NEW: adds or
- * replaces SEQ's vector (VEC NULL: removes it). A partition that was not at
- * OLD is dropped instead, to be reloaded by the next search.
+ * replaces SEQ's vector and TEXT (both NULL: removes it; VEC NULL with a
+ * TEXT: the memory has no vector). A partition that was not at OLD is
+ * dropped instead, to be reloaded by the next search.
  */
 void vindex_put(struct vindex *x, const char *user, uint64_t old_version, uint64_t new_version,
                 const char *model, int64_t seq, const float *vec, unsigned kind,
-                int64_t valid_to);
+                int64_t valid_to, const char *text);
 /* Forgets USER's partition. */
 void vindex_drop(struct vindex *x, const char *user);
 void vindex_stats(struct vindex *x, struct vindex_stats *out);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "memory/embed.h"
+#include "memory/lexindex.h"
 #include "memory/simd.h"
 #include "memory/vindex.h"
 
@@ -120,6 +121,7 @@ struct fixture {
 	unsigned *kinds;
 	int64_t *valid_to;
 	int loads;
+	const char **texts;
 };
 
 static int load(void *arg, const char *user, struct vpart_builder *b, struct err *e)
@@ -130,7 +132,7 @@ static int load(void *arg, const char *user, struct vpart_builder *b, struct err
 	f->loads++;
 	for (int i = 0; i < f->n; i++)
 		vpart_add(b, i + 1, f->vecs + (size_t)i * f->dim, f->kinds ? f->kinds[i] : 0,
-		          f->valid_to ? f->valid_to[i] : 0);
+		          f->valid_to ? f->valid_to[i] : 0, f->texts ? f->texts[i] : NULL);
 	return 0;
 }
 
@@ -147,7 +149,7 @@ static void random_unit(float *v, int dim, unsigned *seed)
 
 static struct fixture make(int n, int dim, unsigned seed)
 {
-	struct fixture f = {n, dim, malloc(sizeof(float) * (size_t)n * dim), NULL, NULL, 0};
+	struct fixture f = {n, dim, malloc(sizeof(float) * (size_t)n * dim), NULL, NULL, 0, NULL};
 	for (int i = 0; i < n; i++)
 		random_unit(f.vecs + (size_t)i * dim, dim, &seed);
 	return f;
@@ -248,13 +250,13 @@ Test(vindex, filters_versions_and_patches)
 	float v[D];
 	unsigned seed = 5;
 	random_unit(v, D, &seed);
-	vindex_put(x, "u", 5, 6, "m", 1000, v, 0, 0);
+	vindex_put(x, "u", 5, 6, "m", 1000, v, 0, 0, "a new memory");
 	struct vfilter all = {0, 0};
 	vindex_search(x, "u", 6, "m", D, v, 1, 0.0f, &all, load, &f, got, &n, &e);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(got[0].seq, 1000);
 	cr_assert_eq(f.loads, 1);
-	vindex_put(x, "u", 6, 7, NULL, 1000, NULL, 0, 0);
+	vindex_put(x, "u", 6, 7, NULL, 1000, NULL, 0, 0, NULL);
 	vindex_search(x, "u", 7, "m", D, v, 1, 0.99f, &all, load, &f, got, &n, &e);
 	cr_assert_eq(n, 0, "removed");
 	/* A newer version written elsewhere forces a reload. */
@@ -287,6 +289,54 @@ Test(vindex, budget_evicts_least_recently_used)
 	int before = f.loads;
 	vindex_search(x, "c", 1, "m", D, f.vecs, 1, 0.0f, &all, load, &f, got, &n, &e);
 	cr_assert_eq(f.loads, before, "the most recent stays");
+	vindex_free(x);
+	free(f.vecs);
+}
+
+Test(lexindex, bm25_ranks_and_follows_changes)
+{
+	struct lexindex *x = lex_new();
+	lex_add(x, 1, "Sliding window over the string with a hash map of counts");
+	lex_add(x, 2, "Binary search on the answer, checking feasibility");
+	lex_add(x, 3, "Dynamic programming table for edit distance");
+	lex_add(x, 4, "Sliding window again: sliding window maximum with a deque");
+	struct lexhit h[4];
+	int n = lex_search(x, "sliding window", 4, h);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(h[0].seq, 4, "two occurrences rank first");
+	cr_assert_eq(h[1].seq, 1);
+	/* "DP" names a lexicon concept: its other terms are searched too. */
+	n = lex_search(x, "DP", 4, h);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(h[0].seq, 3);
+	lex_remove(x, 3);
+	cr_assert_eq(lex_search(x, "DP", 4, h), 0);
+	lex_add(x, 2, "Memoization of the recursion");
+	n = lex_search(x, "binary search", 4, h);
+	cr_assert_eq(n, 0, "the old text of 2 is gone");
+	n = lex_search(x, "dynamic programming", 4, h);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(h[0].seq, 2);
+	cr_assert_eq(lex_search(x, "", 4, h), 0);
+	lex_free(x);
+}
+
+Test(vindex, lexical_search_through_the_partition)
+{
+	struct fixture f = make(3, D, 1);
+	const char *texts[] = {"heap of k elements", "trie of words", "union find with ranks"};
+	f.texts = texts;
+	struct vindex *x = vindex_new(1u << 30, 1);
+	struct err e = {0};
+	struct vhit got[3];
+	int n = 0;
+	cr_assert_eq(vindex_lexical(x, "u", 1, "m", D, "disjoint set", 3, load, &f, got, &n, &e), 0);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(got[0].seq, 3);
+	vindex_put(x, "u", 1, 2, "m", 9, NULL, 0, 0, "a prefix tree note without a vector");
+	vindex_lexical(x, "u", 2, "m", D, "prefix tree", 3, load, &f, got, &n, &e);
+	cr_assert_eq(n, 2, "the trie memory (concept) and the new one");
+	cr_assert_eq(f.loads, 1);
 	vindex_free(x);
 	free(f.vecs);
 }
