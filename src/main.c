@@ -558,6 +558,15 @@ static int cmd_import(int argc, char **argv)
 		if (practice_import(db, app.catalog, &ctx, a.id, data, len, csv, &report, &e)) {
 			rc = fail_db(&e);
 		} else {
+			/* Notes become memories, as through the API. */
+			int notes = 0;
+			struct err me = {0};
+			if (mem_init(&app.mem, &cfg, NULL, &me) ||
+			    mem_sync_attempt_notes(&app.mem, db, app.catalog, &ctx, a.id, &notes,
+			                           &me))
+				fprintf(stderr, "maang: notes not stored as memories: %s\n",
+				        me.msg);
+			json_object_set_new(report, "memories", json_integer(notes));
 			char *s = json_dumps(report, JSON_INDENT(2));
 			printf("%s\n", s);
 			free(s);
@@ -694,7 +703,8 @@ static int cmd_bench(int argc, char **argv)
 		const char *list = opt(argc, argv, "--sizes");
 		int sizes[8], n = 0;
 		char *copy = xstrdup(list ? list : "1000,10000,100000"), *save = NULL;
-		for (char *t = strtok_r(copy, ",", &save); t && n < 8; t = strtok_r(NULL, ",", &save)) {
+		for (char *t = strtok_r(copy, ",", &save); t && n < 8;
+		     t = strtok_r(NULL, ",", &save)) {
 			int64_t v;
 			if (str_to_i64(t, 1, 1000000, &v)) {
 				fprintf(stderr, "maang: --sizes takes counts such as 1000,10000\n");

@@ -70,8 +70,9 @@ int h_memories(struct http_req *r)
 		struct err je = {0};
 		if (strlen(meta) > MEM_METADATA_MAX ||
 		    json_parse_body(meta, strlen(meta), 1, &filter, &je))
-			return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
-			               "'metadata' must be a JSON object such as {\"problem\":\"two-sum\"}");
+			return err_set(
+			    &r->err, ERR_BAD_REQUEST, "invalid_parameter",
+			    "'metadata' must be a JSON object such as {\"problem\":\"two-sum\"}");
 	}
 	json_t *out;
 	rc = mem_list(&APP(r)->mem, r->db, r->user.id, kind, filter, limit, offset, &out, &r->err);
@@ -84,9 +85,9 @@ int h_memories(struct http_req *r)
 /* The cache key of a search: its parameters, hashed. */
 static void search_key(struct http_req *r, const struct mem_query *q, char *out, size_t size)
 {
-	char *text = xasprintf("%s\x1f%d\x1f%u\x1f%g\x1f%d\x1f%g\x1f%g\x1f%d", q->q, q->k, q->kinds,
-	                       q->threshold, (int)q->mode, q->recency, q->importance,
-	                       q->include_expired);
+	char *text =
+	    xasprintf("%s\x1f%d\x1f%u\x1f%g\x1f%d\x1f%g\x1f%g\x1f%d", q->q, q->k, q->kinds,
+	              q->threshold, (int)q->mode, q->recency, q->importance, q->include_expired);
 	unsigned char md[32];
 	unsigned int n = 0;
 	EVP_Digest(text, strlen(text), md, &n, EVP_sha256(), NULL);

@@ -27,7 +27,8 @@ int h_attempt_create(struct http_req *r)
 	struct err me = {0};
 	if (mem_note_attempt(&APP(r)->mem, r->db, &ctx, r->user.id, json_object_get(out, "attempt"),
 	                     &me))
-		log_msg(LOG_WARN, "h_attempt_create: attempt note not stored as a memory: %s", me.msg);
+		log_msg(LOG_WARN, "h_attempt_create: attempt note not stored as a memory: %s",
+		        me.msg);
 	r->location =
 	    xasprintf("/api/v1/attempts/%s", json_str(json_object_get(out, "attempt"), "id"));
 	return http_reply(r, 201, out);
@@ -183,5 +184,12 @@ int h_import(struct http_req *r)
 	                         r->body.len, csv, &report, &r->err);
 	if (rc)
 		return rc;
+	/* Imported notes become memories too; the import stands if that fails. */
+	int notes = 0;
+	struct err me = {0};
+	if (mem_sync_attempt_notes(&APP(r)->mem, r->db, APP(r)->catalog, &ctx, r->user.id, &notes,
+	                           &me))
+		log_msg(LOG_WARN, "h_import: attempt notes not stored as memories: %s", me.msg);
+	json_object_set_new(report, "memories", json_integer(notes));
 	return http_reply(r, 200, report);
 }

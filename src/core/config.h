@@ -43,7 +43,7 @@ struct config {
 	double rag_similarity_threshold;
 	double memory_dedup_threshold;
 	int memory_index_mb;
-	char *memory_lexical; /* "index" (in-memory BM25) or "database" (FTS5 / tsvector) */
+	char *memory_lexical;  /* "index" (in-memory BM25) or "database" (FTS5 / tsvector) */
 	int secret_is_default; /* set when SECRET_KEY was not configured */
 };
 

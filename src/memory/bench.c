@@ -19,7 +19,7 @@
 #include "memory/bench.h"
 #include "memory/memory.h"
 
-#define BENCH_USER "00000000-0000-4000-8000-000000000001"
+#define BENCH_USER  "00000000-0000-4000-8000-000000000001"
 #define BENCH_USER2 "00000000-0000-4000-8000-000000000002"
 
 static double now_s(void)
@@ -58,14 +58,14 @@ static void bench_close(struct db_pool *pool, struct db *db)
 		db_pool_close(pool);
 }
 
-static int eval_mode(struct mem *m, struct db *db, json_t *queries, json_t *ids,
-                     enum mem_mode mode, double *recall, double *mrr, FILE *misses,
-                     struct err *e)
+static int eval_mode(struct mem *m, struct db *db, json_t *queries, json_t *ids, enum mem_mode mode,
+                     double *recall, double *mrr, FILE *misses, struct err *e)
 {
 	size_t i;
 	json_t *q;
 	double hits = 0, rr = 0;
-	json_array_foreach (queries, i, q) {
+	json_array_foreach(queries, i, q)
+	{
 		struct mem_query mq = {0};
 		mq.q = json_string_value(json_object_get(q, "q"));
 		mq.k = 5;
@@ -75,14 +75,18 @@ static int eval_mode(struct mem *m, struct db *db, json_t *queries, json_t *ids,
 		int rc = mem_search(m, db, BENCH_USER, &mq, &out, e);
 		if (rc)
 			return rc;
-		json_t *items = json_object_get(out, "items"), *rel = json_object_get(q, "relevant");
+		json_t *items = json_object_get(out, "items"),
+		       *rel = json_object_get(q, "relevant");
 		int rank = 0;
 		for (size_t r = 0; r < json_array_size(items) && !rank; r++) {
-			const char *got = json_string_value(json_object_get(json_array_get(items, r), "id"));
+			const char *got =
+			    json_string_value(json_object_get(json_array_get(items, r), "id"));
 			size_t j;
 			json_t *want;
-			json_array_foreach (rel, j, want) {
-				const char *mid = json_string_value(json_object_get(ids, json_string_value(want)));
+			json_array_foreach(rel, j, want)
+			{
+				const char *mid = json_string_value(
+				    json_object_get(ids, json_string_value(want)));
 				if (mid && strcmp(mid, got) == 0)
 					rank = (int)r + 1;
 			}
@@ -123,9 +127,14 @@ int mem_bench_retrieval(const struct config *cfg, const char *path, int verbose,
 	struct audit_ctx ctx = {BENCH_USER, NULL, NULL};
 	size_t i;
 	json_t *it;
-	json_array_foreach (json_object_get(set, "memories"), i, it) {
+	json_array_foreach(json_object_get(set, "memories"), i, it)
+	{
 		struct mem_in in = {json_string_value(json_object_get(it, "content")),
-		                    json_string_value(json_object_get(it, "kind")), NULL, -1, -1, -1};
+		                    json_string_value(json_object_get(it, "kind")),
+		                    NULL,
+		                    -1,
+		                    -1,
+		                    -1};
 		json_t *res;
 		int created = 0;
 		if (mem_create(&m, db, &ctx, BENCH_USER, &in, &res, &created, &e)) {
@@ -138,9 +147,10 @@ int mem_bench_retrieval(const struct config *cfg, const char *path, int verbose,
 		json_decref(res);
 	}
 	/* The other user's copy of every memory must never show up. */
-	json_array_foreach (json_object_get(set, "memories"), i, it) {
-		struct mem_in in = {json_string_value(json_object_get(it, "content")), "note", NULL, -1,
-		                    -1, -1};
+	json_array_foreach(json_object_get(set, "memories"), i, it)
+	{
+		struct mem_in in = {
+		    json_string_value(json_object_get(it, "content")), "note", NULL, -1, -1, -1};
 		struct audit_ctx c2 = {BENCH_USER2, NULL, NULL};
 		json_t *res;
 		if (mem_create(&m, db, &c2, BENCH_USER2, &in, &res, NULL, &e))
@@ -151,7 +161,8 @@ int mem_bench_retrieval(const struct config *cfg, const char *path, int verbose,
 	static const struct {
 		const char *name;
 		enum mem_mode mode;
-	} modes[] = {{"hybrid", MEM_HYBRID}, {"vector-only", MEM_VECTOR}, {"bm25-only", MEM_LEXICAL}};
+	} modes[] = {
+	    {"hybrid", MEM_HYBRID}, {"vector-only", MEM_VECTOR}, {"bm25-only", MEM_LEXICAL}};
 	fprintf(out, "retrieval: %zu memories (%d merged as duplicates), %zu queries, model %s\n",
 	        json_array_size(json_object_get(set, "memories")), merged, json_array_size(queries),
 	        m.emb->model);
@@ -216,12 +227,10 @@ static void vocab_add_json(json_t *j)
 	if (json_is_string(j))
 		vocab_add_text(json_string_value(j));
 	else if (json_is_array(j))
-		json_array_foreach (j, i, v)
-			vocab_add_json(v);
+		json_array_foreach(j, i, v) vocab_add_json(v);
 	else if (json_is_object(j))
-		json_object_foreach (j, k, v)
-			if (strcmp(k, "url") && strcmp(k, "slug"))
-				vocab_add_json(v);
+		json_object_foreach(j, k, v) if (strcmp(k, "url") && strcmp(k, "slug"))
+		    vocab_add_json(v);
 }
 
 static void vocab_init(void)
@@ -317,8 +326,8 @@ int mem_bench_search(const struct config *cfg, const int *sizes, int nsizes, FIL
 			qsort(times[pass], RUNS, sizeof(double), cmp_double);
 		struct vindex_stats vs;
 		vindex_stats(m.index, &vs);
-		fprintf(out, "%-8d %10.0f %10.3f %10.3f %10.3f %10.3f %10.3f %10.3f %10.1f\n", sizes[s],
-		        insert_rate, vec[RUNS / 2], vec[RUNS * 99 / 100], lex[RUNS / 2],
+		fprintf(out, "%-8d %10.0f %10.3f %10.3f %10.3f %10.3f %10.3f %10.3f %10.1f\n",
+		        sizes[s], insert_rate, vec[RUNS / 2], vec[RUNS * 99 / 100], lex[RUNS / 2],
 		        lex[RUNS * 99 / 100], hyb[RUNS / 2], hyb[RUNS * 99 / 100],
 		        vs.bytes / 1048576.0);
 		mem_release(&m);
@@ -348,8 +357,9 @@ int mem_bench_embed(FILE *out)
 		embed_one(b, text, v, &e);
 	}
 	double dt = now_s() - t0;
-	fprintf(out, "builtin embedding: %d texts (%.0f bytes each) in %.2f s = %.0f texts/s on one "
-	             "core\n",
+	fprintf(out,
+	        "builtin embedding: %d texts (%.0f bytes each) in %.2f s = %.0f texts/s on one "
+	        "core\n",
 	        N, (double)bytes / N, dt, N / dt);
 	return 0;
 }

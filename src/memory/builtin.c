@@ -32,32 +32,35 @@
 
 #include "memory/embed.h"
 
-#define BUILTIN_VERSION  1
-#define WORD_MAX         40   /* longer words are cut */
-#define WORDS_MAX        2048 /* words of a text that count */
-#define TERM_WORDS_MAX   4    /* words of a lexicon term */
-#define W_CONCEPT        1.6f /* a concept counts like a rare word and a half */
-#define W_BIGRAM         0.55f
-#define W_TRIGRAMS       0.9f /* all character trigrams of a word together */
+#define BUILTIN_VERSION 1
+#define WORD_MAX        40   /* longer words are cut */
+#define WORDS_MAX       2048 /* words of a text that count */
+#define TERM_WORDS_MAX  4    /* words of a lexicon term */
+#define W_CONCEPT       1.6f /* a concept counts like a rare word and a half */
+#define W_BIGRAM        0.55f
+#define W_TRIGRAMS      0.9f /* all character trigrams of a word together */
 
 static const char *const stop_words[] = {
-    "a",       "about",  "above", "after", "again",   "against", "all",     "also",   "am",
-    "an",      "and",    "any",   "are",   "as",      "at",      "be",      "because", "been",
-    "before",  "being",  "below", "between", "both",  "but",     "by",      "can",    "could",
-    "did",     "do",     "does",  "doing", "down",    "during",  "each",    "few",    "for",
-    "from",    "further", "had",  "has",   "have",    "having",  "he",      "her",    "here",
-    "hers",    "herself", "him",  "himself", "his",   "how",     "i",       "if",     "in",
-    "into",    "is",     "it",    "its",   "itself",  "just",    "me",      "more",   "most",
-    "my",      "myself", "no",    "nor",   "not",     "now",     "of",      "off",    "on",
-    "once",    "only",   "or",    "other", "our",     "ours",    "ourselves", "out",  "over",
-    "own",     "same",   "she",   "should", "so",     "some",    "such",    "than",   "that",
-    "the",     "their",  "theirs", "them", "themselves", "then", "there",   "these",  "they",
-    "this",    "those",  "through", "to",  "too",     "under",   "until",   "up",     "very",
-    "was",     "we",     "were",  "what",  "when",    "where",   "which",   "while",  "who",
-    "whom",    "why",    "will",  "with",  "would",   "you",     "your",    "yours",  "yourself",
-    "yourselves", "im",  "ive",   "dont",  "didnt",   "its",     "s",       "t",      "ll",
-    "ve",      "re",     "d",     "m",     "get",     "got",     "use",     "used",   "using",
-    "one",     "way",    "thing", "things", "really", "much",    "many",    "still",  "even",
+    "a",       "about",  "above",  "after",  "again",  "against",  "all",        "also",
+    "am",      "an",     "and",    "any",    "are",    "as",       "at",         "be",
+    "because", "been",   "before", "being",  "below",  "between",  "both",       "but",
+    "by",      "can",    "could",  "did",    "do",     "does",     "doing",      "down",
+    "during",  "each",   "few",    "for",    "from",   "further",  "had",        "has",
+    "have",    "having", "he",     "her",    "here",   "hers",     "herself",    "him",
+    "himself", "his",    "how",    "i",      "if",     "in",       "into",       "is",
+    "it",      "its",    "itself", "just",   "me",     "more",     "most",       "my",
+    "myself",  "no",     "nor",    "not",    "now",    "of",       "off",        "on",
+    "once",    "only",   "or",     "other",  "our",    "ours",     "ourselves",  "out",
+    "over",    "own",    "same",   "she",    "should", "so",       "some",       "such",
+    "than",    "that",   "the",    "their",  "theirs", "them",     "themselves", "then",
+    "there",   "these",  "they",   "this",   "those",  "through",  "to",         "too",
+    "under",   "until",  "up",     "very",   "was",    "we",       "were",       "what",
+    "when",    "where",  "which",  "while",  "who",    "whom",     "why",        "will",
+    "with",    "would",  "you",    "your",   "yours",  "yourself", "yourselves", "im",
+    "ive",     "dont",   "didnt",  "its",    "s",      "t",        "ll",         "ve",
+    "re",      "d",      "m",      "get",    "got",    "use",      "used",       "using",
+    "one",     "way",    "thing",  "things", "really", "much",     "many",       "still",
+    "even",
 };
 
 /* One lexicon term: a sequence of stem hashes standing for a concept. */
@@ -174,7 +177,8 @@ static int words_split(const char *text, struct word *w, int max)
 		w[n].rawlen = len;
 		const sb_symbol *s = sb_stemmer_stem(st, (const sb_symbol *)w[n].raw, len);
 		int slen = sb_stemmer_length(st);
-		w[n].stem = s ? hash_bytes((const char *)s, (size_t)slen, 1) : hash_bytes(w[n].raw, len, 1);
+		w[n].stem =
+		    s ? hash_bytes((const char *)s, (size_t)slen, 1) : hash_bytes(w[n].raw, len, 1);
 		w[n].stop = stop_has(hash_bytes(w[n].raw, (size_t)len, 7));
 		n++;
 	}
@@ -430,10 +434,10 @@ static void corpus_json(struct df_table *t, json_t *j, size_t *docs)
 	if (json_is_string(j)) {
 		corpus_doc(t, json_string_value(j), NULL, docs);
 	} else if (json_is_array(j)) {
-		json_array_foreach (j, i, v)
-			corpus_json(t, v, docs);
+		json_array_foreach(j, i, v) corpus_json(t, v, docs);
 	} else if (json_is_object(j)) {
-		json_object_foreach (j, k, v) {
+		json_object_foreach(j, k, v)
+		{
 			if (strcmp(k, "url") && strcmp(k, "slug") && strcmp(k, "difficulty"))
 				corpus_json(t, v, docs);
 		}
@@ -534,8 +538,8 @@ struct embedder *embedder_builtin(void)
 
 /* ---- lexical query terms ---- */
 
-void embed_query_terms(const char *text,
-                       void (*fn)(void *arg, const char *term, int expansion), void *arg)
+void embed_query_terms(const char *text, void (*fn)(void *arg, const char *term, int expansion),
+                       void *arg)
 {
 	embedder_builtin();
 	struct word *w = xmalloc(sizeof(*w) * 256);

@@ -38,9 +38,9 @@ json_t *coach_pattern(const char *topic)
 	pthread_once(&kb_once, kb_load);
 	size_t i;
 	json_t *p;
-	json_array_foreach (kb, i, p)
-		if (topic && strcmp(json_string_value(json_object_get(p, "topic")), topic) == 0)
-			return p;
+	json_array_foreach(kb, i,
+	                   p) if (topic && strcmp(json_string_value(json_object_get(p, "topic")),
+	                                          topic) == 0) return p;
 	return NULL;
 }
 
@@ -67,15 +67,16 @@ enum intent { INTENT_GENERAL, INTENT_EXPLAIN, INTENT_NEXT, INTENT_PROGRESS, INTE
 static enum intent intent_of(const char *low, const struct catalog_problem *problem,
                              const char *topic)
 {
-	static const char *const explain[] = {"explain", "what is", "what's", "what are",
-	                                      "how does", "how do i approach", "when should i use",
-	                                      "when to use", "teach me", "how to solve", "template",
-	                                      NULL};
-	static const char *const next[] = {"what should", "next", "today", "recommend",
-	                                   "practice", "practise", "work on", "focus", "plan",
-	                                   "weak", NULL};
+	static const char *const explain[] = {
+	    "explain",           "what is",     "what's",
+	    "what are",          "how does",    "how do i approach",
+	    "when should i use", "when to use", "teach me",
+	    "how to solve",      "template",    NULL};
+	static const char *const next[] = {"what should", "next",     "today",   "recommend",
+	                                   "practice",    "practise", "work on", "focus",
+	                                   "plan",        "weak",     NULL};
 	static const char *const progress[] = {"progress", "how am i doing", "stats", "streak",
-	                                       "how many", "solved so far", NULL};
+	                                       "how many", "solved so far",  NULL};
 	if (topic && has_any(low, explain))
 		return INTENT_EXPLAIN;
 	if (problem)
@@ -113,19 +114,33 @@ static const char *topic_named(const struct catalog *c, const char *low)
 	static const struct {
 		const char *word, *topic;
 	} synonyms[] = {
-	    {"dynamic programming", "1d-dp"}, {"memoization", "1d-dp"}, {" dp", "1d-dp"},
-	    {"knapsack", "2d-dp"},            {"priority queue", "heap-priority-queue"},
-	    {"heap", "heap-priority-queue"},  {"bfs", "graphs"},
-	    {"dfs", "graphs"},                {"breadth first", "graphs"},
-	    {"depth first", "graphs"},        {"dijkstra", "advanced-graphs"},
-	    {"topological", "graphs"},        {"disjoint set", "union-find"},
-	    {"union find", "union-find"},     {"prefix tree", "tries"},
-	    {"trie", "tries"},                {"two pointer", "two-pointers"},
-	    {"monotonic stack", "stack"},     {"bit manipulation", "bit-manipulation"},
-	    {"xor", "bit-manipulation"},      {"intervals", "intervals"},
-	    {"backtrack", "backtracking"},    {"binary tree", "trees"},
-	    {"bst", "trees"},                 {"linked list", "linked-list"},
-	    {"hash map", "arrays-hashing"},   {"hashmap", "arrays-hashing"},
+	    {"dynamic programming", "1d-dp"},
+	    {"memoization", "1d-dp"},
+	    {" dp", "1d-dp"},
+	    {"knapsack", "2d-dp"},
+	    {"priority queue", "heap-priority-queue"},
+	    {"heap", "heap-priority-queue"},
+	    {"bfs", "graphs"},
+	    {"dfs", "graphs"},
+	    {"breadth first", "graphs"},
+	    {"depth first", "graphs"},
+	    {"dijkstra", "advanced-graphs"},
+	    {"topological", "graphs"},
+	    {"disjoint set", "union-find"},
+	    {"union find", "union-find"},
+	    {"prefix tree", "tries"},
+	    {"trie", "tries"},
+	    {"two pointer", "two-pointers"},
+	    {"monotonic stack", "stack"},
+	    {"bit manipulation", "bit-manipulation"},
+	    {"xor", "bit-manipulation"},
+	    {"intervals", "intervals"},
+	    {"backtrack", "backtracking"},
+	    {"binary tree", "trees"},
+	    {"bst", "trees"},
+	    {"linked list", "linked-list"},
+	    {"hash map", "arrays-hashing"},
+	    {"hashmap", "arrays-hashing"},
 	    {"sliding window", "sliding-window"},
 	};
 	char name[128];
@@ -197,7 +212,8 @@ static int weaker(const struct topic_stat *a, const struct topic_stat *b)
 {
 	if (a->fails != b->fails)
 		return a->fails > b->fails;
-	double ra = a->total ? (double)a->solved / a->total : 1, rb = b->total ? (double)b->solved / b->total : 1;
+	double ra = a->total ? (double)a->solved / a->total : 1,
+	       rb = b->total ? (double)b->solved / b->total : 1;
 	return ra < rb;
 }
 
@@ -220,7 +236,8 @@ static const struct topic_stat *focus_topic(const struct catalog *c, struct topi
 		int ready = 1;
 		for (int k = 0; k < c->topics[t].nprereq && ready; k++)
 			for (int u = 0; u < c->ntopics; u++)
-				if (strcmp(ts[u].slug, c->topics[t].prerequisites[k]) == 0 && ts[u].solved == 0)
+				if (strcmp(ts[u].slug, c->topics[t].prerequisites[k]) == 0 &&
+				    ts[u].solved == 0)
 					ready = 0;
 		if (ready) {
 			*why = "next";
@@ -255,10 +272,10 @@ static json_t *next_problems(struct db *db, const struct catalog *c, const char 
 			if (st[p->id] == 2 || strcmp(p->difficulty, order[d]) ||
 			    !catalog_problem_has_topic(p, topic->slug))
 				continue;
-			json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s}", "slug", p->slug, "title",
-			                                     p->title, "difficulty", p->difficulty,
-			                                     "status", st[p->id] == 1 ? "attempted"
-			                                                              : "todo"));
+			json_array_append_new(
+			    out, json_pack("{s:s,s:s,s:s,s:s}", "slug", p->slug, "title", p->title,
+			                   "difficulty", p->difficulty, "status",
+			                   st[p->id] == 1 ? "attempted" : "todo"));
 		}
 	free(st);
 	return out;
@@ -294,28 +311,30 @@ static void say_next(struct buf *b, json_t *facts)
 	const char *why = json_string_value(json_object_get(focus, "why"));
 	const char *name = json_string_value(json_object_get(focus, "name"));
 	if (strcmp(why, "weak") == 0)
-		buf_printf(b,
-		           "Work on %s today: %lld of your latest attempts there failed or needed help, "
-		           "and you have solved %lld of its %lld problems.\n",
-		           name, (long long)json_integer_value(json_object_get(focus, "failed")),
-		           (long long)json_integer_value(json_object_get(focus, "solved")),
-		           (long long)json_integer_value(json_object_get(focus, "total")));
+		buf_printf(
+		    b,
+		    "Work on %s today: %lld of your latest attempts there failed or needed help, "
+		    "and you have solved %lld of its %lld problems.\n",
+		    name, (long long)json_integer_value(json_object_get(focus, "failed")),
+		    (long long)json_integer_value(json_object_get(focus, "solved")),
+		    (long long)json_integer_value(json_object_get(focus, "total")));
 	else
-		buf_printf(b,
-		           "Next on your roadmap is %s: you have solved %lld of its %lld problems and "
-		           "its prerequisites are started.\n",
-		           name, (long long)json_integer_value(json_object_get(focus, "solved")),
-		           (long long)json_integer_value(json_object_get(focus, "total")));
+		buf_printf(
+		    b,
+		    "Next on your roadmap is %s: you have solved %lld of its %lld problems and "
+		    "its prerequisites are started.\n",
+		    name, (long long)json_integer_value(json_object_get(focus, "solved")),
+		    (long long)json_integer_value(json_object_get(focus, "total")));
 	size_t i;
 	json_t *p;
 	if (json_array_size(problems))
 		buf_puts(b, "Try these next:\n");
-	json_array_foreach (problems, i, p)
-		buf_printf(b, "- %s (%s%s)\n", json_string_value(json_object_get(p, "title")),
-		           json_string_value(json_object_get(p, "difficulty")),
-		           strcmp(json_string_value(json_object_get(p, "status")), "attempted") == 0
-		               ? ", attempted before"
-		               : "");
+	json_array_foreach(problems, i, p)
+	    buf_printf(b, "- %s (%s%s)\n", json_string_value(json_object_get(p, "title")),
+	               json_string_value(json_object_get(p, "difficulty")),
+	               strcmp(json_string_value(json_object_get(p, "status")), "attempted") == 0
+	                   ? ", attempted before"
+	                   : "");
 }
 
 static void say_pattern(struct buf *b, json_t *pat)
@@ -325,15 +344,15 @@ static void say_pattern(struct buf *b, json_t *pat)
 	buf_printf(b, "%s: %s\n", json_string_value(json_object_get(pat, "name")),
 	           json_string_value(json_object_get(pat, "summary")));
 	buf_puts(b, "Reach for it when:\n");
-	json_array_foreach (json_object_get(pat, "signals"), i, v)
-		buf_printf(b, "- %s\n", json_string_value(v));
+	json_array_foreach(json_object_get(pat, "signals"), i, v)
+	    buf_printf(b, "- %s\n", json_string_value(v));
 	buf_puts(b, "Approach:\n");
-	json_array_foreach (json_object_get(pat, "approach"), i, v)
-		buf_printf(b, "%zu. %s\n", i + 1, json_string_value(v));
+	json_array_foreach(json_object_get(pat, "approach"), i, v)
+	    buf_printf(b, "%zu. %s\n", i + 1, json_string_value(v));
 	buf_printf(b, "Complexity: %s\n", json_string_value(json_object_get(pat, "complexity")));
 	buf_puts(b, "Watch out for:\n");
-	json_array_foreach (json_object_get(pat, "pitfalls"), i, v)
-		buf_printf(b, "- %s\n", json_string_value(v));
+	json_array_foreach(json_object_get(pat, "pitfalls"), i, v)
+	    buf_printf(b, "- %s\n", json_string_value(v));
 }
 
 static void say_problem(struct buf *b, json_t *facts)
@@ -350,7 +369,8 @@ static void say_problem(struct buf *b, json_t *facts)
 	buf_printf(b, "You have %zu attempt%s on %s:\n", n, n == 1 ? "" : "s", title);
 	size_t i;
 	json_t *a;
-	json_array_foreach (attempts, i, a) {
+	json_array_foreach(attempts, i, a)
+	{
 		const char *notes = json_string_value(json_object_get(a, "notes"));
 		json_t *min = json_object_get(a, "minutes");
 		buf_printf(b, "- %.10s: %s", json_string_value(json_object_get(a, "at")),
@@ -371,14 +391,16 @@ static void say_memories(struct buf *b, json_t *memories, int intro)
 		return;
 	if (intro)
 		buf_puts(b, "From your notes:\n");
-	json_array_foreach (memories, i, m) {
+	json_array_foreach(memories, i, m)
+	{
 		if (i >= 3)
 			break;
 		char day[11] = "";
 		const char *at = json_string_value(json_object_get(m, "created_at"));
 		if (at)
 			str_copy(day, sizeof(day), at);
-		buf_printf(b, "- (%s, %s) %.400s\n", day, json_string_value(json_object_get(m, "kind")),
+		buf_printf(b, "- (%s, %s) %.400s\n", day,
+		           json_string_value(json_object_get(m, "kind")),
 		           json_string_value(json_object_get(m, "content")));
 	}
 }
@@ -419,7 +441,8 @@ static char *builtin_reply(json_t *facts, json_t *memories, enum intent intent)
 		break;
 	}
 	if (!b.len)
-		buf_puts(&b, "Log an attempt or write a note and I will have something to go on.\n");
+		buf_puts(&b,
+		         "Log an attempt or write a note and I will have something to go on.\n");
 	return buf_detach(&b);
 }
 
@@ -429,23 +452,22 @@ static char *system_prompt(json_t *facts, json_t *memories)
 {
 	struct buf b;
 	buf_init(&b, 256 * 1024);
-	buf_puts(&b,
-	         "You are the interview-preparation coach of MAANG Tracker, helping a software "
-	         "engineer prepare for coding, system-design and behavioral interviews. Be concrete "
-	         "and brief. Use only the numbers in FACTS; if a number is not there, say you do "
-	         "not know it. When you use one of the user's memories, cite it as [M1], [M2], ...\n"
-	         "FACTS (JSON): ");
+	buf_puts(
+	    &b, "You are the interview-preparation coach of MAANG Tracker, helping a software "
+	        "engineer prepare for coding, system-design and behavioral interviews. Be concrete "
+	        "and brief. Use only the numbers in FACTS; if a number is not there, say you do "
+	        "not know it. When you use one of the user's memories, cite it as [M1], [M2], ...\n"
+	        "FACTS (JSON): ");
 	char *f = json_dump_compact(facts);
 	buf_puts(&b, f);
 	free(f);
 	buf_puts(&b, "\nMEMORIES:\n");
 	size_t i;
 	json_t *m;
-	json_array_foreach (memories, i, m)
-		buf_printf(&b, "[M%zu] (%s, %.10s) %s\n", i + 1,
-		           json_string_value(json_object_get(m, "kind")),
-		           json_string_value(json_object_get(m, "created_at")),
-		           json_string_value(json_object_get(m, "content")));
+	json_array_foreach(memories, i, m) buf_printf(
+	    &b, "[M%zu] (%s, %.10s) %s\n", i + 1, json_string_value(json_object_get(m, "kind")),
+	    json_string_value(json_object_get(m, "created_at")),
+	    json_string_value(json_object_get(m, "content")));
 	if (!json_array_size(memories))
 		buf_puts(&b, "(none relevant)\n");
 	return buf_detach(&b);
@@ -456,10 +478,11 @@ static json_t *history(struct db *db, const char *user, const char *session, str
 {
 	json_t *items = json_array();
 	struct db_stmt *st;
-	if (db_query(db, &st, e,
-	             "SELECT role, content FROM coach_messages WHERE user_id = ? AND session_id = ? "
-	             "ORDER BY seq DESC LIMIT ?",
-	             "tti", user, session, (int64_t)COACH_HISTORY_TURNS))
+	if (db_query(
+	        db, &st, e,
+	        "SELECT role, content FROM coach_messages WHERE user_id = ? AND session_id = ? "
+	        "ORDER BY seq DESC LIMIT ?",
+	        "tti", user, session, (int64_t)COACH_HISTORY_TURNS))
 		return items;
 	while (db_step(st, e) == DB_ROW)
 		json_array_insert_new(items, 0,
@@ -470,15 +493,16 @@ static json_t *history(struct db *db, const char *user, const char *session, str
 }
 
 static int save_message(struct db *db, const char *user, const char *session, const char *role,
-                        const char *content, json_t *memory_ids, const char *provider,
-                        char id[37], struct err *e)
+                        const char *content, json_t *memory_ids, const char *provider, char id[37],
+                        struct err *e)
 {
 	uuid_v4(id);
 	char *mem = json_dump_compact(memory_ids);
-	int rc = db_run(db, e, NULL,
-	                "INSERT INTO coach_messages (id, user_id, session_id, role, content, memories, "
-	                "provider, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-	                "ttttttti", id, user, session, role, content, mem, provider, time_now());
+	int rc =
+	    db_run(db, e, NULL,
+	           "INSERT INTO coach_messages (id, user_id, session_id, role, content, memories, "
+	           "provider, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	           "ttttttti", id, user, session, role, content, mem, provider, time_now());
 	free(mem);
 	return rc;
 }
@@ -522,9 +546,10 @@ static int gather_facts(struct coach *c, struct db *db, const char *user,
 	const struct topic_stat *focus = focus_topic(c->catalog, ts, &why);
 	if (focus) {
 		json_object_set_new(facts, "focus",
-		                    json_pack("{s:s,s:s,s:s,s:i,s:i,s:i}", "topic", focus->slug, "name",
-		                              focus->name, "why", why, "failed", focus->fails, "solved",
-		                              focus->solved, "total", focus->total));
+		                    json_pack("{s:s,s:s,s:s,s:i,s:i,s:i}", "topic", focus->slug,
+		                              "name", focus->name, "why", why, "failed",
+		                              focus->fails, "solved", focus->solved, "total",
+		                              focus->total));
 		json_object_set_new(facts, "next_problems",
 		                    next_problems(db, c->catalog, user, focus, 3, e));
 	}
@@ -537,12 +562,13 @@ static int gather_facts(struct coach *c, struct db *db, const char *user,
 	}
 	if (problem) {
 		json_t *list = NULL;
-		if (practice_list_attempts(db, c->catalog, user, problem->slug, 0, 10, 0, &list, e) == 0) {
-			json_object_set_new(
-			    facts, "problem",
-			    json_pack("{s:s,s:s,s:s,s:O}", "slug", problem->slug, "title", problem->title,
-			              "difficulty", problem->difficulty, "attempts",
-			              json_object_get(list, "items")));
+		if (practice_list_attempts(db, c->catalog, user, problem->slug, 0, 10, 0, &list,
+		                           e) == 0) {
+			json_object_set_new(facts, "problem",
+			                    json_pack("{s:s,s:s,s:s,s:O}", "slug", problem->slug,
+			                              "title", problem->title, "difficulty",
+			                              problem->difficulty, "attempts",
+			                              json_object_get(list, "items")));
 			json_decref(list);
 		}
 	}
@@ -563,8 +589,8 @@ int coach_chat(struct coach *c, struct db *db, const struct audit_ctx *ctx, cons
 	if (!p || !*p)
 		return err_set(e, ERR_INVALID, "missing_field", "field 'message' is required");
 	if (mlen > COACH_MESSAGE_MAX)
-		return err_set(e, ERR_INVALID, "invalid_field", "field 'message' is %zu bytes; at most %d",
-		               mlen, COACH_MESSAGE_MAX);
+		return err_set(e, ERR_INVALID, "invalid_field",
+		               "field 'message' is %zu bytes; at most %d", mlen, COACH_MESSAGE_MAX);
 	char session[37];
 	if (session_id && *session_id) {
 		if (!uuid_valid(session_id))
@@ -640,14 +666,15 @@ int coach_chat(struct coach *c, struct db *db, const struct audit_ctx *ctx, cons
 	json_t *ids = json_array();
 	size_t i;
 	json_t *m;
-	json_array_foreach (memories, i, m)
-		json_array_append(ids, json_object_get(m, "id"));
+	json_array_foreach(memories, i, m) json_array_append(ids, json_object_get(m, "id"));
 	if ((rc = db_begin(db, e))) {
 		json_decref(ids);
 		goto out;
 	}
-	if ((rc = save_message(db, user, session, "user", message, json_array(), NULL, msg_id, e)) ||
-	    (rc = save_message(db, user, session, "assistant", reply, ids, provider, reply_id, e)) ||
+	if ((rc =
+	         save_message(db, user, session, "user", message, json_array(), NULL, msg_id, e)) ||
+	    (rc =
+	         save_message(db, user, session, "assistant", reply, ids, provider, reply_id, e)) ||
 	    (rc = db_commit(db, e))) {
 		db_rollback(db);
 		json_decref(ids);
@@ -655,14 +682,12 @@ int coach_chat(struct coach *c, struct db *db, const struct audit_ctx *ctx, cons
 	}
 	json_decref(ids);
 	json_t *used = json_array();
-	json_array_foreach (memories, i, m)
-		json_array_append_new(used, json_pack("{s:O,s:O,s:O,s:O,s:O,s:O}", "id",
-		                                      json_object_get(m, "id"), "content",
-		                                      json_object_get(m, "content"), "kind",
-		                                      json_object_get(m, "kind"), "score",
-		                                      json_object_get(m, "score"), "match",
-		                                      json_object_get(m, "match"), "created_at",
-		                                      json_object_get(m, "created_at")));
+	json_array_foreach(memories, i, m) json_array_append_new(
+	    used,
+	    json_pack("{s:O,s:O,s:O,s:O,s:O,s:O}", "id", json_object_get(m, "id"), "content",
+	              json_object_get(m, "content"), "kind", json_object_get(m, "kind"), "score",
+	              json_object_get(m, "score"), "match", json_object_get(m, "match"),
+	              "created_at", json_object_get(m, "created_at")));
 	*out = json_pack("{s:s,s:s,s:s,s:s,s:o,s:O}", "reply", reply, "session_id", session,
 	                 "message_id", reply_id, "provider", provider, "memories", used, "facts",
 	                 facts);
@@ -695,12 +720,11 @@ int coach_session(struct db *db, const char *user, const char *session_id, json_
 		time_format_iso8601(db_col_int(st, 5), at);
 		json_t *mem = json_loads(db_col_text(st, 3), 0, NULL);
 		const char *prov = db_col_text(st, 4);
-		json_array_append_new(items,
-		                      json_pack("{s:s,s:s,s:s,s:o,s:o,s:s}", "id", db_col_text(st, 0),
-		                                "role", db_col_text(st, 1), "content",
-		                                db_col_text(st, 2), "memories",
-		                                mem ? mem : json_array(), "provider",
-		                                prov ? json_string(prov) : json_null(), "at", at));
+		json_array_append_new(
+		    items, json_pack("{s:s,s:s,s:s,s:o,s:o,s:s}", "id", db_col_text(st, 0), "role",
+		                     db_col_text(st, 1), "content", db_col_text(st, 2), "memories",
+		                     mem ? mem : json_array(), "provider",
+		                     prov ? json_string(prov) : json_null(), "at", at));
 	}
 	db_finish(st);
 	if (rc < 0) {
@@ -709,7 +733,8 @@ int coach_session(struct db *db, const char *user, const char *session_id, json_
 	}
 	if (!json_array_size(items)) {
 		json_decref(items);
-		return err_set(e, ERR_NOT_FOUND, "not_found", "no coach session '%.40s'", session_id);
+		return err_set(e, ERR_NOT_FOUND, "not_found", "no coach session '%.40s'",
+		               session_id);
 	}
 	*out = json_pack("{s:s,s:o}", "session_id", session_id, "items", items);
 	return 0;

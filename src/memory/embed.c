@@ -7,8 +7,8 @@
 
 int embedder_open(const struct config *cfg, struct embedder **out, struct err *e)
 {
-	const char *spec = cfg->embedding_model && *cfg->embedding_model ? cfg->embedding_model
-	                                                                 : "builtin";
+	const char *spec =
+	    cfg->embedding_model && *cfg->embedding_model ? cfg->embedding_model : "builtin";
 	if (strcmp(spec, "builtin") == 0) {
 		*out = embedder_builtin();
 		return 0;

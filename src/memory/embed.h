@@ -18,11 +18,11 @@
 #include "core/config.h"
 #include "core/util.h"
 
-#define EMBED_BUILTIN_DIM   384
-#define EMBED_DIM_MAX       4096 /* a provider answering more is refused */
-#define EMBED_BATCH_MAX     64   /* texts per provider request */
-#define EMBED_TEXT_MAX      8192 /* bytes of a text sent to a provider */
-#define EMBED_MODEL_ID_MAX  128
+#define EMBED_BUILTIN_DIM  384
+#define EMBED_DIM_MAX      4096 /* a provider answering more is refused */
+#define EMBED_BATCH_MAX    64   /* texts per provider request */
+#define EMBED_TEXT_MAX     8192 /* bytes of a text sent to a provider */
+#define EMBED_MODEL_ID_MAX 128
 
 struct embedder;
 
@@ -65,8 +65,8 @@ int embedder_gemini_new(const struct config *cfg, const char *model, struct embe
  * "priority queue", ...), for each other term of that concept (EXPANSION
  * set, words separated by one space). Used to build full-text queries.
  */
-void embed_query_terms(const char *text,
-                       void (*fn)(void *arg, const char *term, int expansion), void *arg);
+void embed_query_terms(const char *text, void (*fn)(void *arg, const char *term, int expansion),
+                       void *arg);
 
 /*
  * The terms of the in-memory BM25 index, from the same tokeniser: a

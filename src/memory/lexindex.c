@@ -196,7 +196,8 @@ static void score_phrase(struct lexindex *x, struct term **t, int n, float avgdl
 			}
 			float dl = (float)x->lens[slot];
 			x->acc[slot] += w * (float)tf * (float)(LEX_K1 + 1) /
-			                ((float)tf + (float)LEX_K1 * (1 - (float)LEX_B + (float)LEX_B * dl / avgdl));
+			                ((float)tf + (float)LEX_K1 * (1 - (float)LEX_B +
+			                                              (float)LEX_B * dl / avgdl));
 		}
 		if (pass == 0) {
 			if (!df)
@@ -232,8 +233,9 @@ int lex_search(struct lexindex *x, const char *query, int k, struct lexhit *out)
 			float dl = (float)x->lens[slot], tf = (float)t[0]->p[p].tf;
 			if (!x->lens[slot])
 				continue;
-			x->acc[slot] += w * tf * (float)(LEX_K1 + 1) /
-			                (tf + (float)LEX_K1 * (1 - (float)LEX_B + (float)LEX_B * dl / avgdl));
+			x->acc[slot] +=
+			    w * tf * (float)(LEX_K1 + 1) /
+			    (tf + (float)LEX_K1 * (1 - (float)LEX_B + (float)LEX_B * dl / avgdl));
 		}
 	}
 	free(q);

@@ -14,6 +14,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "practice/practice.h"
 
 #include "memory/memory.h"
 
@@ -73,7 +74,8 @@ static int parse_time_field(json_t *body, const char *name, int64_t *out, struct
 	}
 	if (time_parse_iso8601(json_string_value(v), out))
 		return err_set(e, ERR_INVALID, "invalid_field",
-		               "field '%s' must be an ISO 8601 time such as 2025-05-01T00:00:00Z", name);
+		               "field '%s' must be an ISO 8601 time such as 2025-05-01T00:00:00Z",
+		               name);
 	return 0;
 }
 
@@ -119,7 +121,8 @@ int mem_from_json(json_t *body, int partial, struct mem_in *out, struct err *e)
 		free(text);
 		if (n > MEM_METADATA_MAX)
 			return err_set(e, ERR_INVALID, "invalid_field",
-			               "field 'metadata' is %zu bytes; at most %d", n, MEM_METADATA_MAX);
+			               "field 'metadata' is %zu bytes; at most %d", n,
+			               MEM_METADATA_MAX);
 	}
 	if (json_has(body, "importance")) {
 		in.importance = json_number_value(json_object_get(body, "importance"));
@@ -169,7 +172,7 @@ static void content_hash(const char *s, char out[65])
 /* ---- rows ---- */
 
 #define MEM_COLS                                                                                   \
-	"seq, id, kind, content, metadata, importance, valid_from, valid_to, access_count, "         \
+	"seq, id, kind, content, metadata, importance, valid_from, valid_to, access_count, "       \
 	"last_accessed_at, embedding_model, created_at, updated_at"
 
 static json_t *iso_or_null(struct db_stmt *st, int i)
@@ -208,9 +211,9 @@ static int fetch_one(struct db *db, const char *user, const char *id, json_t **o
                      struct err *e)
 {
 	struct db_stmt *st;
-	int rc = db_query(db, &st, e,
-	                  "SELECT " MEM_COLS " FROM memories WHERE user_id = ? AND id = ?", "tt", user,
-	                  id);
+	int rc =
+	    db_query(db, &st, e, "SELECT " MEM_COLS " FROM memories WHERE user_id = ? AND id = ?",
+	             "tt", user, id);
 	if (rc)
 		return rc;
 	rc = db_step(st, e);
@@ -241,11 +244,12 @@ static int bump_version(struct db *db, const char *user, int delta, uint64_t *ve
                         struct err *e)
 {
 	int64_t v;
-	int rc = db_scalar(db, e, &v,
-	                   "INSERT INTO memory_state (user_id, version, count) VALUES (?, 1, ?) "
-	                   "ON CONFLICT (user_id) DO UPDATE SET version = memory_state.version + 1, "
-	                   "count = memory_state.count + excluded.count RETURNING version",
-	                   "ti", user, (int64_t)delta);
+	int rc =
+	    db_scalar(db, e, &v,
+	              "INSERT INTO memory_state (user_id, version, count) VALUES (?, 1, ?) "
+	              "ON CONFLICT (user_id) DO UPDATE SET version = memory_state.version + 1, "
+	              "count = memory_state.count + excluded.count RETURNING version",
+	              "ti", user, (int64_t)delta);
 	if (!rc)
 		*version = (uint64_t)v;
 	return rc;
@@ -254,7 +258,8 @@ static int bump_version(struct db *db, const char *user, int delta, uint64_t *ve
 static int read_version(struct db *db, const char *user, uint64_t *version, struct err *e)
 {
 	int64_t v = 0;
-	int rc = db_scalar(db, e, &v, "SELECT version FROM memory_state WHERE user_id = ?", "t", user);
+	int rc =
+	    db_scalar(db, e, &v, "SELECT version FROM memory_state WHERE user_id = ?", "t", user);
 	if (rc == ERR_NOT_FOUND) {
 		memset(e, 0, sizeof(*e)); /* never written: version 0 */
 		rc = 0, v = 0;
@@ -268,11 +273,11 @@ static int history_add(struct db *db, const char *user, const char *memory_id, c
                        const char *old_content, const char *new_content, const char *old_meta,
                        const char *new_meta, int64_t now, struct err *e)
 {
-	return db_run(db, e, NULL,
-	              "INSERT INTO memory_history (memory_id, user_id, event, old_content, "
-	              "new_content, old_metadata, new_metadata, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-	              "ttttttti", memory_id, user, event, old_content, new_content, old_meta,
-	              new_meta, now);
+	return db_run(
+	    db, e, NULL,
+	    "INSERT INTO memory_history (memory_id, user_id, event, old_content, "
+	    "new_content, old_metadata, new_metadata, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	    "ttttttti", memory_id, user, event, old_content, new_content, old_meta, new_meta, now);
 }
 
 /* ---- embeddings ---- */
@@ -287,7 +292,8 @@ static void embed_text(struct mem *m, const char *text, float **vec)
 	struct err e = {0};
 	float *v = xmalloc(sizeof(float) * (size_t)(m->emb->dim ? m->emb->dim : EMBED_DIM_MAX));
 	if (embed_one(m->emb, text, v, &e)) {
-		log_msg(LOG_WARN, "mem_embed: %s: %s (stored without a vector)", m->emb->model, e.msg);
+		log_msg(LOG_WARN, "mem_embed: %s: %s (stored without a vector)", m->emb->model,
+		        e.msg);
 		__atomic_add_fetch(&m->embed_failures, 1, __ATOMIC_RELAXED);
 		if (m->running) {
 			pthread_mutex_lock(&m->lock);
@@ -332,8 +338,8 @@ static int load_partition(void *arg, const char *user, struct vpart_builder *b, 
 			memcpy(tmp, blob, want); /* the blob may not be aligned */
 		int kind = mem_kind_parse(db_col_text(st, 1));
 		vpart_add(b, db_col_int(st, 0), blob && n == want ? tmp : NULL,
-		          (unsigned)(kind < 0 ? 0 : kind), db_col_is_null(st, 2) ? 0 : db_col_int(st, 2),
-		          db_col_text(st, 6));
+		          (unsigned)(kind < 0 ? 0 : kind),
+		          db_col_is_null(st, 2) ? 0 : db_col_int(st, 2), db_col_text(st, 6));
 	}
 	free(tmp);
 	db_finish(st);
@@ -385,7 +391,8 @@ int mem_create(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 {
 	int kind = mem_kind_parse(in->kind ? in->kind : "note");
 	if (kind < 0 || !in->content)
-		return err_set(e, ERR_INVALID, "invalid_field", "a memory needs content and a kind");
+		return err_set(e, ERR_INVALID, "invalid_field",
+		               "a memory needs content and a kind");
 	char hash[65], id[37];
 	content_hash(in->content, hash);
 	float *vec = NULL;
@@ -402,10 +409,11 @@ int mem_create(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 	for (int pass = 0; pass < 2 && !merged; pass++) {
 		struct db_stmt *st;
 		if (pass == 0)
-			rc = db_query(db, &st, e,
-			              "SELECT seq, id, content, metadata FROM memories WHERE user_id = ? "
-			              "AND content_hash = ? AND kind = ? LIMIT 1",
-			              "ttt", user, hash, mem_kind_name(kind));
+			rc = db_query(
+			    db, &st, e,
+			    "SELECT seq, id, content, metadata FROM memories WHERE user_id = ? "
+			    "AND content_hash = ? AND kind = ? LIMIT 1",
+			    "ttt", user, hash, mem_kind_name(kind));
 		else if (near)
 			rc = db_query(db, &st, e,
 			              "SELECT seq, id, content, metadata, user_id FROM memories "
@@ -415,7 +423,8 @@ int mem_create(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 			break;
 		if (rc)
 			goto fail;
-		if ((rc = db_step(st, e)) == DB_ROW && (pass == 0 || !strcmp(db_col_text(st, 4), user))) {
+		if ((rc = db_step(st, e)) == DB_ROW &&
+		    (pass == 0 || !strcmp(db_col_text(st, 4), user))) {
 			merged = 1;
 			seq = db_col_int(st, 0);
 			str_copy(id, sizeof(id), db_col_text(st, 1));
@@ -440,8 +449,8 @@ int mem_create(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 		            vec ? m->emb->model : NULL, vec ? (int64_t)m->emb->dim : -1, now, seq);
 		if (rc)
 			goto fail;
-		if ((rc = history_add(db, user, id, "MERGE", old_content, in->content, old_meta, meta,
-		                      now, e)))
+		if ((rc = history_add(db, user, id, "MERGE", old_content, in->content, old_meta,
+		                      meta, now, e)))
 			goto fail;
 	} else {
 		if ((rc = count_memories(db, user, &count, e)))
@@ -454,17 +463,17 @@ int mem_create(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 		}
 		uuid_v4(id);
 		meta = merged_metadata(NULL, in->metadata);
-		rc = db_scalar(db, e, &seq,
-		               "INSERT INTO memories (id, user_id, kind, content, content_hash, metadata, "
-		               "importance, valid_from, valid_to, embedding, embedding_model, "
-		               "embedding_dim, created_at, updated_at) "
-		               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-		               "ttttttdoobtoii", id, user, mem_kind_name(kind), in->content, hash, meta,
-		               in->importance >= 0 ? in->importance : 0.5,
-		               in->valid_from > 0 ? in->valid_from : -1,
-		               in->valid_to > 0 ? in->valid_to : -1, (const void *)vec,
-		               vec ? sizeof(float) * (size_t)m->emb->dim : 0, vec ? m->emb->model : NULL,
-		               vec ? (int64_t)m->emb->dim : -1, now, now);
+		rc = db_scalar(
+		    db, e, &seq,
+		    "INSERT INTO memories (id, user_id, kind, content, content_hash, metadata, "
+		    "importance, valid_from, valid_to, embedding, embedding_model, "
+		    "embedding_dim, created_at, updated_at) "
+		    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+		    "ttttttdoobtoii", id, user, mem_kind_name(kind), in->content, hash, meta,
+		    in->importance >= 0 ? in->importance : 0.5,
+		    in->valid_from > 0 ? in->valid_from : -1, in->valid_to > 0 ? in->valid_to : -1,
+		    (const void *)vec, vec ? sizeof(float) * (size_t)m->emb->dim : 0,
+		    vec ? m->emb->model : NULL, vec ? (int64_t)m->emb->dim : -1, now, now);
 		if (rc)
 			goto fail;
 		if ((rc = history_add(db, user, id, "ADD", NULL, in->content, NULL, meta, now, e)))
@@ -511,10 +520,11 @@ int mem_update(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 	if (rc)
 		goto out;
 	struct db_stmt *st;
-	if ((rc = db_query(db, &st, e,
-	                   "SELECT seq, content, metadata, kind, valid_from, valid_to FROM memories "
-	                   "WHERE user_id = ? AND id = ?",
-	                   "tt", user, id)))
+	if ((rc =
+	         db_query(db, &st, e,
+	                  "SELECT seq, content, metadata, kind, valid_from, valid_to FROM memories "
+	                  "WHERE user_id = ? AND id = ?",
+	                  "tt", user, id)))
 		goto fail;
 	if ((rc = db_step(st, e)) == DB_ROW) {
 		seq = db_col_int(st, 0);
@@ -540,7 +550,8 @@ int mem_update(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 	if (in->valid_to >= 0)
 		has_to = in->valid_to > 0, valid_to = in->valid_to;
 	if (has_from && has_to && valid_to <= valid_from) {
-		rc = err_set(e, ERR_INVALID, "invalid_field", "field 'valid_to' must be after 'valid_from'");
+		rc = err_set(e, ERR_INVALID, "invalid_field",
+		             "field 'valid_to' must be after 'valid_from'");
 		goto fail;
 	}
 	/* A patch replaces metadata as a whole: that is how a key is removed. */
@@ -557,8 +568,8 @@ int mem_update(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 		            "UPDATE memories SET content = ?, content_hash = ?, embedding = ?, "
 		            "embedding_model = ?, embedding_dim = ? WHERE seq = ?",
 		            "ttbtoi", content, hash, (const void *)vec,
-		            vec ? sizeof(float) * (size_t)m->emb->dim : 0, vec ? m->emb->model : NULL,
-		            vec ? (int64_t)m->emb->dim : -1, seq);
+		            vec ? sizeof(float) * (size_t)m->emb->dim : 0,
+		            vec ? m->emb->model : NULL, vec ? (int64_t)m->emb->dim : -1, seq);
 		if (rc)
 			goto fail;
 	}
@@ -570,7 +581,8 @@ int mem_update(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 	            in->importance, has_from ? valid_from : -1, has_to ? valid_to : -1, now, seq);
 	if (rc)
 		goto fail;
-	if ((rc = history_add(db, user, id, "UPDATE", old_content, content, old_meta, meta, now, e)))
+	if ((rc =
+	         history_add(db, user, id, "UPDATE", old_content, content, old_meta, meta, now, e)))
 		goto fail;
 	if ((rc = bump_version(db, user, 0, &version, e)))
 		goto fail;
@@ -606,9 +618,10 @@ int mem_delete(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 	if (rc)
 		return rc;
 	struct db_stmt *st;
-	if ((rc = db_query(db, &st, e,
-	                   "SELECT seq, content, metadata FROM memories WHERE user_id = ? AND id = ?",
-	                   "tt", user, id)))
+	if ((rc = db_query(
+	         db, &st, e,
+	         "SELECT seq, content, metadata FROM memories WHERE user_id = ? AND id = ?", "tt",
+	         user, id)))
 		goto fail;
 	if ((rc = db_step(st, e)) == DB_ROW) {
 		seq = db_col_int(st, 0);
@@ -645,9 +658,10 @@ int mem_list(struct mem *m, struct db *db, const char *user, const char *kind, j
 {
 	(void)m;
 	if (kind && mem_kind_parse(kind) < 0)
-		return err_set(e, ERR_INVALID, "invalid_field",
-		               "parameter 'kind' must be conversation, note, insight, attempt_note or "
-		               "interview_feedback");
+		return err_set(
+		    e, ERR_INVALID, "invalid_field",
+		    "parameter 'kind' must be conversation, note, insight, attempt_note or "
+		    "interview_feedback");
 	if (filter && json_object_size(filter) > MEM_FILTERS_MAX)
 		return err_set(e, ERR_INVALID, "invalid_field",
 		               "parameter 'metadata' may name at most %d keys", MEM_FILTERS_MAX);
@@ -667,7 +681,8 @@ int mem_list(struct mem *m, struct db *db, const char *user, const char *kind, j
 	const char *key;
 	json_t *v;
 	int rc = 0;
-	json_object_foreach (filter, key, v) {
+	json_object_foreach(filter, key, v)
+	{
 		if (!json_is_string(v)) {
 			rc = err_set(e, ERR_INVALID, "invalid_field",
 			             "parameter 'metadata' must map keys to strings");
@@ -745,11 +760,12 @@ int mem_history(struct mem *m, struct db *db, const char *user, const char *id, 
 		const char *oc = db_col_text(st, 1), *nc = db_col_text(st, 2);
 		const char *om = db_col_text(st, 3), *nm = db_col_text(st, 4);
 		json_array_append_new(
-		    items, json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "event", db_col_text(st, 0),
-		                     "old_content", oc ? json_string(oc) : json_null(), "new_content",
-		                     nc ? json_string(nc) : json_null(), "old_metadata",
-		                     om ? parse_object(om) : json_null(), "new_metadata",
-		                     nm ? parse_object(nm) : json_null(), "at", iso_or_null(st, 5)));
+		    items,
+		    json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "event", db_col_text(st, 0),
+		              "old_content", oc ? json_string(oc) : json_null(), "new_content",
+		              nc ? json_string(nc) : json_null(), "old_metadata",
+		              om ? parse_object(om) : json_null(), "new_metadata",
+		              nm ? parse_object(nm) : json_null(), "at", iso_or_null(st, 5)));
 	}
 	db_finish(st);
 	if (rc < 0) {
@@ -768,9 +784,10 @@ int mem_export(struct mem *m, struct db *db, const char *user, json_t **out, str
 {
 	(void)m;
 	struct db_stmt *st;
-	int rc = db_query(db, &st, e,
-	                  "SELECT " MEM_COLS " FROM memories WHERE user_id = ? ORDER BY created_at, seq",
-	                  "t", user);
+	int rc =
+	    db_query(db, &st, e,
+	             "SELECT " MEM_COLS " FROM memories WHERE user_id = ? ORDER BY created_at, seq",
+	             "t", user);
 	if (rc)
 		return rc;
 	json_t *items = json_array();
@@ -895,7 +912,8 @@ static int hydrate(struct db *db, const char *user, struct cand *c, int n, struc
 		return 0;
 	struct buf sql;
 	buf_init(&sql, 8192);
-	/* By primary key alone (an index on user_id would be scanned); the owner is checked here. */
+	/* By primary key alone (an index on user_id would be scanned); the owner is checked here.
+	 */
 	buf_puts(&sql, "SELECT " MEM_COLS ", user_id FROM memories WHERE seq IN (");
 	for (int i = 0; i < n; i++)
 		buf_puts(&sql, i ? ", ?" : "?");
@@ -914,13 +932,14 @@ static int hydrate(struct db *db, const char *user, struct cand *c, int n, struc
 		for (int i = 0; i < n; i++)
 			if (c[i].seq == seq && !c[i].row) {
 				c[i].row = row_json(st);
-				json_object_set_new(c[i].row, "_created", json_integer(db_col_int(st, 11)));
-				json_object_set_new(c[i].row, "_from", json_integer(db_col_is_null(st, 6)
-				                                                        ? 0
-				                                                        : db_col_int(st, 6)));
-				json_object_set_new(c[i].row, "_to", json_integer(db_col_is_null(st, 7)
-				                                                      ? 0
-				                                                      : db_col_int(st, 7)));
+				json_object_set_new(c[i].row, "_created",
+				                    json_integer(db_col_int(st, 11)));
+				json_object_set_new(
+				    c[i].row, "_from",
+				    json_integer(db_col_is_null(st, 6) ? 0 : db_col_int(st, 6)));
+				json_object_set_new(
+				    c[i].row, "_to",
+				    json_integer(db_col_is_null(st, 7) ? 0 : db_col_int(st, 7)));
 			}
 	}
 	db_finish(st);
@@ -952,7 +971,8 @@ static int touch_hits(struct db *db, const struct cand *c, int n, int64_t now)
 	if (!rc && !(rc = db_prepare(db, sql.data, &st, &e))) {
 		db_bind_int(st, 1, now);
 		for (int i = 0; i < n; i++)
-			db_bind_int(st, i + 2, c[i].seq); /* the user's own rows (hydrate checked) */
+			db_bind_int(st, i + 2,
+			            c[i].seq); /* the user's own rows (hydrate checked) */
 		rc = db_step(st, &e) < 0 ? -1 : 0;
 		db_finish(st);
 	}
@@ -984,8 +1004,8 @@ static int accept(const struct mem_query *q, int64_t now, struct cand *c)
 		c->score += q->recency * exp(-(age_days > 0 ? age_days : 0) / 30.0) * 0.25;
 	}
 	if (q->importance > 0)
-		c->score +=
-		    q->importance * (json_real_value(json_object_get(row, "importance")) - 0.5) * 0.25;
+		c->score += q->importance *
+		            (json_real_value(json_object_get(row, "importance")) - 0.5) * 0.25;
 	json_object_del(row, "_from");
 	json_object_del(row, "_to");
 	json_object_del(row, "_created");
@@ -1004,8 +1024,8 @@ int mem_search(struct mem *m, struct db *db, const char *user, const struct mem_
 	if (!qlen)
 		return err_set(e, ERR_INVALID, "missing_field", "parameter 'q' is required");
 	if (qlen > MEM_QUERY_MAX)
-		return err_set(e, ERR_INVALID, "invalid_field", "parameter 'q' is %zu bytes; at most %d",
-		               qlen, MEM_QUERY_MAX);
+		return err_set(e, ERR_INVALID, "invalid_field",
+		               "parameter 'q' is %zu bytes; at most %d", qlen, MEM_QUERY_MAX);
 	int k = q->k ? q->k : m->top_k;
 	if (k < 1 || k > MEM_K_MAX)
 		return err_set(e, ERR_INVALID, "invalid_field", "parameter 'k' must be 1..%d",
@@ -1029,8 +1049,8 @@ int mem_search(struct mem *m, struct db *db, const char *user, const struct mem_
 			int nh = 0;
 			struct load_arg la = {m, db, e};
 			rc = vindex_search(m->index, user, version, m->emb->model, m->emb->dim, qv,
-			                   MEM_CANDIDATES, (float)threshold, &f, load_partition, &la, hits,
-			                   &nh, e);
+			                   MEM_CANDIDATES, (float)threshold, &f, load_partition,
+			                   &la, hits, &nh, e);
 			free(qv);
 			if (rc)
 				return rc;
@@ -1087,10 +1107,12 @@ int mem_search(struct mem *m, struct db *db, const char *user, const struct mem_
 		json_t *row = c[i].row;
 		json_object_set_new(row, "score", json_real(round(c[i].score * 10000) / 10000));
 		json_object_set_new(row, "similarity",
-		                    c[i].vrank ? json_real(round(c[i].sim * 10000) / 10000) : json_null());
-		json_object_set_new(row, "match", json_string(c[i].vrank && c[i].lrank ? "both"
-		                                              : c[i].vrank             ? "vector"
-		                                                                       : "lexical"));
+		                    c[i].vrank ? json_real(round(c[i].sim * 10000) / 10000)
+		                               : json_null());
+		json_object_set_new(row, "match",
+		                    json_string(c[i].vrank && c[i].lrank ? "both"
+		                                : c[i].vrank             ? "vector"
+		                                                         : "lexical"));
 		json_array_append(items, row);
 	}
 	if (q->touch)
@@ -1107,6 +1129,11 @@ out:
 }
 
 /* ---- attempts ---- */
+
+static int strcmp_ptr(const char *const *a, const char *const *b)
+{
+	return strcmp(*a, *b);
+}
 
 int mem_note_attempt(struct mem *m, struct db *db, const struct audit_ctx *ctx, const char *user,
                      json_t *attempt, struct err *e)
@@ -1136,17 +1163,18 @@ int mem_note_attempt(struct mem *m, struct db *db, const struct audit_ctx *ctx, 
 	return rc;
 }
 
-int mem_forget_attempt(struct mem *m, struct db *db, const struct audit_ctx *ctx,
-                       const char *user, const char *attempt_id, struct err *e)
+int mem_forget_attempt(struct mem *m, struct db *db, const struct audit_ctx *ctx, const char *user,
+                       const char *attempt_id, struct err *e)
 {
 	int pg = strcmp(db_dialect(db), "postgres") == 0;
 	struct db_stmt *st;
-	int rc = db_query(db, &st, e,
-	                  pg ? "SELECT id FROM memories WHERE user_id = ? AND kind = 'attempt_note' "
-	                       "AND metadata->>'attempt_id' = ?"
-	                     : "SELECT id FROM memories WHERE user_id = ? AND kind = 'attempt_note' "
-	                       "AND json_extract(metadata, '$.attempt_id') = ?",
-	                  "tt", user, attempt_id);
+	int rc =
+	    db_query(db, &st, e,
+	             pg ? "SELECT id FROM memories WHERE user_id = ? AND kind = 'attempt_note' "
+	                  "AND metadata->>'attempt_id' = ?"
+	                : "SELECT id FROM memories WHERE user_id = ? AND kind = 'attempt_note' "
+	                  "AND json_extract(metadata, '$.attempt_id') = ?",
+	             "tt", user, attempt_id);
 	if (rc)
 		return rc;
 	char ids[8][37];
@@ -1176,10 +1204,11 @@ int mem_backfill(struct mem *m, struct db *db, int *done, struct err *e)
 {
 	*done = 0;
 	struct db_stmt *st;
-	int rc = db_query(db, &st, e,
-	                  "SELECT seq, user_id, content FROM memories WHERE embedding_model IS NULL "
-	                  "OR embedding_model <> ? ORDER BY seq LIMIT ?",
-	                  "ti", m->emb->model, (int64_t)MEM_BACKFILL_BATCH);
+	int rc =
+	    db_query(db, &st, e,
+	             "SELECT seq, user_id, content FROM memories WHERE embedding_model IS NULL "
+	             "OR embedding_model <> ? ORDER BY seq LIMIT ?",
+	             "ti", m->emb->model, (int64_t)MEM_BACKFILL_BATCH);
 	if (rc)
 		return rc;
 	int64_t seqs[MEM_BACKFILL_BATCH];
@@ -1207,11 +1236,12 @@ int mem_backfill(struct mem *m, struct db *db, int *done, struct err *e)
 	}
 	for (int i = 0; i < n && !rc; i++) {
 		/* Only if the text is unchanged since it was read: a concurrent edit wins. */
-		rc = db_run(db, e, NULL,
-		            "UPDATE memories SET embedding = ?, embedding_model = ?, embedding_dim = ? "
-		            "WHERE seq = ? AND content = ?",
-		            "btiit", (const void *)(vecs + stride * (size_t)i), bytes, m->emb->model,
-		            (int64_t)m->emb->dim, seqs[i], texts[i]);
+		rc = db_run(
+		    db, e, NULL,
+		    "UPDATE memories SET embedding = ?, embedding_model = ?, embedding_dim = ? "
+		    "WHERE seq = ? AND content = ?",
+		    "btiit", (const void *)(vecs + stride * (size_t)i), bytes, m->emb->model,
+		    (int64_t)m->emb->dim, seqs[i], texts[i]);
 		for (int j = 0; j < i && !rc; j++)
 			if (strcmp(users[j], users[i]) == 0)
 				goto counted;
@@ -1298,4 +1328,68 @@ void mem_worker_stop(struct mem *m)
 	m->running = 0;
 	pthread_mutex_destroy(&m->lock);
 	pthread_cond_destroy(&m->wake);
+}
+
+int mem_sync_attempt_notes(struct mem *m, struct db *db, const struct catalog *c,
+                           const struct audit_ctx *ctx, const char *user, int *created,
+                           struct err *e)
+{
+	*created = 0;
+	int pg = strcmp(db_dialect(db), "postgres") == 0;
+	struct db_stmt *st;
+	/* The attempts that already have their memory, then those with notes that do not. */
+	int rc = db_query(db, &st, e,
+	                  pg ? "SELECT metadata->>'attempt_id' FROM memories WHERE user_id = ? "
+	                       "AND kind = 'attempt_note'"
+	                     : "SELECT json_extract(metadata, '$.attempt_id') FROM memories "
+	                       "WHERE user_id = ? AND kind = 'attempt_note'",
+	                  "t", user);
+	if (rc)
+		return rc;
+	size_t nhave = 0, cap = 64;
+	char **have = xmalloc(cap * sizeof(char *));
+	while ((rc = db_step(st, e)) == DB_ROW) {
+		const char *id = db_col_text(st, 0);
+		if (!id)
+			continue;
+		if (nhave == cap)
+			have = xrealloc(have, (cap *= 2) * sizeof(char *));
+		have[nhave++] = xstrdup(id);
+	}
+	db_finish(st);
+	qsort(have, nhave, sizeof(char *), (int (*)(const void *, const void *))strcmp_ptr);
+	size_t nwant = 0, wcap = 64;
+	char **want = xmalloc(wcap * sizeof(char *));
+	if (rc >= 0 && !(rc = db_query(db, &st, e,
+	                               "SELECT id FROM attempts WHERE user_id = ? AND notes IS NOT "
+	                               "NULL AND notes <> '' ORDER BY seq",
+	                               "t", user))) {
+		while ((rc = db_step(st, e)) == DB_ROW) {
+			const char *id = db_col_text(st, 0);
+			if (bsearch(&id, have, nhave, sizeof(char *),
+			            (int (*)(const void *, const void *))strcmp_ptr))
+				continue;
+			if (nwant == wcap)
+				want = xrealloc(want, (wcap *= 2) * sizeof(char *));
+			want[nwant++] = xstrdup(id);
+		}
+		db_finish(st);
+	}
+	for (size_t i = 0; rc >= 0 && i < nwant; i++) {
+		json_t *a;
+		if ((rc = practice_get_attempt(db, c, user, want[i], &a, e)))
+			break;
+		rc = mem_note_attempt(m, db, ctx, user, a, e);
+		json_decref(a);
+		if (rc)
+			break;
+		(*created)++;
+	}
+	for (size_t i = 0; i < nhave; i++)
+		free(have[i]);
+	for (size_t i = 0; i < nwant; i++)
+		free(want[i]);
+	free(have);
+	free(want);
+	return rc < 0 ? rc : 0;
 }

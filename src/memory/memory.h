@@ -35,10 +35,10 @@
 #define MEM_QUERY_MAX      1000   /* bytes of a search query */
 #define MEM_K_MAX          50     /* results of one search */
 #define MEM_LIST_LIMIT_MAX 500
-#define MEM_FILTERS_MAX    4   /* metadata keys in one list filter */
-#define MEM_CANDIDATES     50  /* hits each retriever hands to the fusion */
-#define MEM_RRF_K          60  /* reciprocal-rank fusion constant */
-#define MEM_BACKFILL_BATCH 64  /* memories embedded per backfill step */
+#define MEM_FILTERS_MAX    4  /* metadata keys in one list filter */
+#define MEM_CANDIDATES     50 /* hits each retriever hands to the fusion */
+#define MEM_RRF_K          60 /* reciprocal-rank fusion constant */
+#define MEM_BACKFILL_BATCH 64 /* memories embedded per backfill step */
 
 enum mem_kind {
 	MEM_CONVERSATION,
@@ -53,12 +53,12 @@ enum mem_kind {
 struct mem {
 	struct embedder *emb;
 	struct vindex *index;
-	struct cache *cache;      /* search results; may be NULL */
-	double threshold;         /* RAG_SIMILARITY_THRESHOLD */
-	int top_k;                /* RAG_TOP_K */
-	double dedup;             /* MEMORY_DEDUP_THRESHOLD */
-	int lexical_db;           /* MEMORY_LEXICAL=database: full text by SQL, not in memory */
-	uint64_t embed_failures;  /* writes stored without a vector */
+	struct cache *cache;     /* search results; may be NULL */
+	double threshold;        /* RAG_SIMILARITY_THRESHOLD */
+	int top_k;               /* RAG_TOP_K */
+	double dedup;            /* MEMORY_DEDUP_THRESHOLD */
+	int lexical_db;          /* MEMORY_LEXICAL=database: full text by SQL, not in memory */
+	uint64_t embed_failures; /* writes stored without a vector */
 	/* The background embedder (mem_worker_start). */
 	struct db_pool *pool;
 	pthread_t worker;
@@ -74,8 +74,8 @@ void mem_release(struct mem *m);
 struct mem_in {
 	const char *content;
 	const char *kind;
-	json_t *metadata; /* an object, borrowed */
-	double importance; /* < 0: absent */
+	json_t *metadata;             /* an object, borrowed */
+	double importance;            /* < 0: absent */
 	int64_t valid_from, valid_to; /* -1: absent, 0: clear (PATCH with null) */
 };
 
@@ -114,14 +114,14 @@ enum mem_mode { MEM_HYBRID, MEM_VECTOR, MEM_LEXICAL };
 
 struct mem_query {
 	const char *q;
-	int k;              /* 0: RAG_TOP_K */
-	unsigned kinds;     /* bit per enum mem_kind; 0 = all */
-	double threshold;   /* < 0: RAG_SIMILARITY_THRESHOLD */
+	int k;            /* 0: RAG_TOP_K */
+	unsigned kinds;   /* bit per enum mem_kind; 0 = all */
+	double threshold; /* < 0: RAG_SIMILARITY_THRESHOLD */
 	enum mem_mode mode;
-	double recency;     /* 0..1: weight of a boost for recent memories */
-	double importance;  /* 0..1: weight of a boost for important memories */
+	double recency;    /* 0..1: weight of a boost for recent memories */
+	double importance; /* 0..1: weight of a boost for important memories */
 	int include_expired;
-	int touch;          /* count the access on the returned memories */
+	int touch;           /* count the access on the returned memories */
 	const char *exclude; /* a memory id to leave out (the coach's own turn) */
 };
 
@@ -139,9 +139,17 @@ int mem_search(struct mem *m, struct db *db, const char *user, const struct mem_
  */
 int mem_note_attempt(struct mem *m, struct db *db, const struct audit_ctx *ctx, const char *user,
                      json_t *attempt, struct err *e);
+/*
+ * Makes the attempt_note memories of every attempt with notes that has
+ * none (after an import); *CREATED gets how many.
+ */
+struct catalog;
+int mem_sync_attempt_notes(struct mem *m, struct db *db, const struct catalog *c,
+                           const struct audit_ctx *ctx, const char *user, int *created,
+                           struct err *e);
 /* Deletes the attempt_note memory of attempt ID, if any. */
-int mem_forget_attempt(struct mem *m, struct db *db, const struct audit_ctx *ctx,
-                       const char *user, const char *attempt_id, struct err *e);
+int mem_forget_attempt(struct mem *m, struct db *db, const struct audit_ctx *ctx, const char *user,
+                       const char *attempt_id, struct err *e);
 
 /*
  * Embeds up to MEM_BACKFILL_BATCH memories that have no vector of the

@@ -30,8 +30,8 @@ static void curl_init(void)
 }
 
 struct xfer {
-	struct buf body;  /* the whole answer (not for streams) */
-	struct buf line;  /* the stream's current line */
+	struct buf body; /* the whole answer (not for streams) */
+	struct buf line; /* the stream's current line */
 	const struct provider_req *req;
 	int streaming;    /* the answer is text/event-stream */
 	int delivered;    /* events handed to on_event */
@@ -96,8 +96,8 @@ static int retryable(CURLcode cc, long status)
 	    cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR || cc == CURLE_GOT_NOTHING ||
 	    cc == CURLE_PARTIAL_FILE)
 		return 1;
-	return cc == CURLE_OK && (status == 429 || status == 500 || status == 502 || status == 503 ||
-	                          status == 504);
+	return cc == CURLE_OK &&
+	       (status == 429 || status == 500 || status == 502 || status == 503 || status == 504);
 }
 
 static void sleep_ms(long ms)
@@ -161,18 +161,21 @@ int provider_post(const struct provider_req *req, json_t **out, struct err *e)
 		if (cc == CURLE_OK && status >= 200 && status < 300)
 			break;
 		/* A stream that has started cannot be replayed without repeating pieces. */
-		if (x.delivered || x.aborted || attempt >= PROVIDER_RETRIES || !retryable(cc, status))
+		if (x.delivered || x.aborted || attempt >= PROVIDER_RETRIES ||
+		    !retryable(cc, status))
 			break;
 		long wait = 250L << attempt;
 		if (x.retry_after >= 0)
-			wait = (x.retry_after > PROVIDER_RETRY_CAP ? PROVIDER_RETRY_CAP : x.retry_after) *
+			wait = (x.retry_after > PROVIDER_RETRY_CAP ? PROVIDER_RETRY_CAP
+			                                           : x.retry_after) *
 			       1000L;
-		log_msg(LOG_WARN, "provider_post: %s: %s (status %ld), retrying in %ld ms", req->url,
-		        curl_easy_strerror(cc), status, wait);
+		log_msg(LOG_WARN, "provider_post: %s: %s (status %ld), retrying in %ld ms",
+		        req->url, curl_easy_strerror(cc), status, wait);
 		sleep_ms(wait);
 	}
 	if (x.aborted) {
-		rc = err_set(e, ERR_UPSTREAM, "provider_error", "the provider's stream was malformed");
+		rc = err_set(e, ERR_UPSTREAM, "provider_error",
+		             "the provider's stream was malformed");
 		goto out;
 	}
 	if (cc != CURLE_OK) {
@@ -183,7 +186,8 @@ int provider_post(const struct provider_req *req, json_t **out, struct err *e)
 	if (status < 200 || status >= 300) {
 		char m[200];
 		upstream_message(&x.body, m, sizeof(m));
-		rc = err_set(e, ERR_UPSTREAM, "provider_error", "provider answered %ld%s", status, m);
+		rc = err_set(e, ERR_UPSTREAM, "provider_error", "provider answered %ld%s", status,
+		             m);
 		goto out;
 	}
 	if (x.streaming && req->on_event) {
@@ -201,7 +205,8 @@ int provider_post(const struct provider_req *req, json_t **out, struct err *e)
 		json_error_t je;
 		json_t *j = json_loadb(x.body.len ? x.body.data : "", x.body.len, 0, &je);
 		if (!j) {
-			rc = err_set(e, ERR_UPSTREAM, "provider_error", "the provider's answer is not JSON");
+			rc = err_set(e, ERR_UPSTREAM, "provider_error",
+			             "the provider's answer is not JSON");
 			goto out;
 		}
 		if (req->on_event) {
@@ -211,7 +216,8 @@ int provider_post(const struct provider_req *req, json_t **out, struct err *e)
 			free(text);
 			if (bad) {
 				json_decref(j);
-				rc = err_set(e, ERR_UPSTREAM, "provider_error", "unexpected provider answer");
+				rc = err_set(e, ERR_UPSTREAM, "provider_error",
+				             "unexpected provider answer");
 				goto out;
 			}
 		}
@@ -251,12 +257,14 @@ static int take_vector(struct embedder *m, json_t *values, float *out, struct er
 	for (size_t i = 0; i < dim; i++) {
 		json_t *v = json_array_get(values, i);
 		if (!json_is_number(v))
-			return err_set(e, ERR_UPSTREAM, "provider_error", "a vector holds a non-number");
+			return err_set(e, ERR_UPSTREAM, "provider_error",
+			               "a vector holds a non-number");
 		out[i] = (float)json_number_value(v);
 		s += (double)out[i] * out[i];
 	}
 	if (!(s > 0) || !isfinite(s))
-		return err_set(e, ERR_UPSTREAM, "provider_error", "the provider returned a zero vector");
+		return err_set(e, ERR_UPSTREAM, "provider_error",
+		               "the provider returned a zero vector");
 	float inv = (float)(1.0 / sqrt(s));
 	for (size_t i = 0; i < dim; i++)
 		out[i] *= inv;
@@ -280,11 +288,12 @@ static int http_embed(struct embedder *base, const char *const *texts, int n, fl
 			const char *t = texts[off + i] ? texts[off + i] : "";
 			if (m->gemini) {
 				char *name = xasprintf("models/%s", m->model);
-				json_array_append_new(arr, json_pack("{s:s,s:o}", "model", name, "content",
-				                                     text_part(t)));
+				json_array_append_new(arr, json_pack("{s:s,s:o}", "model", name,
+				                                     "content", text_part(t)));
 				free(name);
 			} else {
-				json_array_append_new(arr, json_stringn(t, strnlen(t, EMBED_TEXT_MAX)));
+				json_array_append_new(arr,
+				                      json_stringn(t, strnlen(t, EMBED_TEXT_MAX)));
 			}
 		}
 		if (m->gemini)
@@ -313,13 +322,14 @@ static int http_embed(struct embedder *base, const char *const *texts, int n, fl
 			if (!m->gemini) {
 				/* OpenAI answers carry their input's index; trust it, bounded. */
 				json_int_t idx = json_integer_value(json_object_get(it, "index"));
-				if (json_is_integer(json_object_get(it, "index")) && idx >= 0 && idx < cnt)
+				if (json_is_integer(json_object_get(it, "index")) && idx >= 0 &&
+				    idx < cnt)
 					slot = (int)idx;
 			}
-			json_t *values =
-			    json_object_get(it, m->gemini ? "values" : "embedding");
+			json_t *values = json_object_get(it, m->gemini ? "values" : "embedding");
 			size_t stride = (size_t)(base->dim ? base->dim : EMBED_DIM_MAX);
-			if ((rc = take_vector(base, values, out + (size_t)(off + slot) * stride, e))) {
+			if ((rc = take_vector(base, values, out + (size_t)(off + slot) * stride,
+			                      e))) {
 				json_decref(ans);
 				return rc;
 			}
@@ -354,7 +364,8 @@ int embedder_openai_new(const struct config *cfg, const char *model, struct embe
                         struct err *e)
 {
 	if (!*model)
-		return err_set(e, ERR_INVALID, "invalid_config", "EMBEDDING_MODEL openai: needs a model");
+		return err_set(e, ERR_INVALID, "invalid_config",
+		               "EMBEDDING_MODEL openai: needs a model");
 	struct http_embedder *m = xcalloc(1, sizeof(*m));
 	m->m.ops = &openai_ops;
 	snprintf(m->m.model, sizeof(m->m.model), "openai:%s", model);
@@ -374,7 +385,8 @@ int embedder_gemini_new(const struct config *cfg, const char *model, struct embe
                         struct err *e)
 {
 	if (!*model)
-		return err_set(e, ERR_INVALID, "invalid_config", "EMBEDDING_MODEL gemini: needs a model");
+		return err_set(e, ERR_INVALID, "invalid_config",
+		               "EMBEDDING_MODEL gemini: needs a model");
 	if (!cfg->google_api_key || !*cfg->google_api_key)
 		return err_set(e, ERR_INVALID, "invalid_config",
 		               "EMBEDDING_MODEL gemini: needs GOOGLE_API_KEY");
@@ -414,9 +426,11 @@ int llm_open(const struct config *cfg, struct llm **out, struct err *e)
 		return err_set(e, ERR_INVALID, "invalid_config",
 		               "LLM_MODEL must be openai:MODEL or gemini:MODEL, not '%.40s'", spec);
 	if (!spec[7])
-		return err_set(e, ERR_INVALID, "invalid_config", "LLM_MODEL '%s' needs a model", spec);
+		return err_set(e, ERR_INVALID, "invalid_config", "LLM_MODEL '%s' needs a model",
+		               spec);
 	if (gemini && (!cfg->google_api_key || !*cfg->google_api_key))
-		return err_set(e, ERR_INVALID, "invalid_config", "LLM_MODEL gemini: needs GOOGLE_API_KEY");
+		return err_set(e, ERR_INVALID, "invalid_config",
+		               "LLM_MODEL gemini: needs GOOGLE_API_KEY");
 	struct llm *l = xcalloc(1, sizeof(*l));
 	str_copy(l->name, sizeof(l->name), spec);
 	l->model = xstrdup(spec + 7);
@@ -474,8 +488,9 @@ static int chat_event(void *arg, const char *data)
 	if (!j)
 		return -1;
 	/* One whole answer instead of chunks: it has "message", not "delta". */
-	int chunk = s->l->gemini || json_object_get(json_array_get(json_object_get(j, "choices"), 0),
-	                                            "delta") != NULL;
+	int chunk =
+	    s->l->gemini ||
+	    json_object_get(json_array_get(json_object_get(j, "choices"), 0), "delta") != NULL;
 	const char *t = chat_text(s->l, j, chunk);
 	if (t && *t && s->reply->len < LLM_REPLY_MAX) {
 		buf_puts(s->reply, t);
@@ -491,8 +506,8 @@ static json_t *chat_body(const struct llm *l, const struct llm_msg *msgs, int n,
 	if (!l->gemini) {
 		json_t *arr = json_array();
 		for (int i = 0; i < n; i++)
-			json_array_append_new(arr, json_pack("{s:s,s:s}", "role", msgs[i].role, "content",
-			                                     msgs[i].content));
+			json_array_append_new(arr, json_pack("{s:s,s:s}", "role", msgs[i].role,
+			                                     "content", msgs[i].content));
 		return json_pack("{s:s,s:o,s:b,s:f}", "model", l->model, "messages", arr, "stream",
 		                 stream, "temperature", 0.2);
 	}

@@ -35,7 +35,7 @@ static int32_t dot_i8_portable(const int8_t *a, const int8_t *b, int dim)
 #include <immintrin.h>
 
 __attribute__((target("avx2,fma"))) static float dot_f32_avx2(const float *a, const float *b,
-                                                               int dim)
+                                                              int dim)
 {
 	__m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
 	int i = 0;
@@ -54,7 +54,7 @@ __attribute__((target("avx2,fma"))) static float dot_f32_avx2(const float *a, co
 }
 
 __attribute__((target("avx2"))) static int32_t dot_i8_avx2(const int8_t *a, const int8_t *b,
-                                                            int dim)
+                                                           int dim)
 {
 	__m256i s = _mm256_setzero_si256();
 	int i = 0;

@@ -44,7 +44,8 @@ static void build(const struct catalog *c)
 	if (built_for == c)
 		return;
 	struct embedder *m = embedder_builtin();
-	float *v = xmalloc(sizeof(float) * EMBED_BUILTIN_DIM * (size_t)(c->nproblems ? c->nproblems : 1));
+	float *v =
+	    xmalloc(sizeof(float) * EMBED_BUILTIN_DIM * (size_t)(c->nproblems ? c->nproblems : 1));
 	struct err e = {0};
 	for (int i = 0; i < c->nproblems; i++) {
 		char *text = problem_text(c, &c->problems[i]);
@@ -81,8 +82,7 @@ int similar_nearest(const struct catalog *c, int i, int k, int *out, float *scor
 	return n;
 }
 
-int similar_problems(const struct catalog *c, const char *slug, int k, json_t **out,
-                     struct err *e)
+int similar_problems(const struct catalog *c, const char *slug, int k, json_t **out, struct err *e)
 {
 	const struct catalog_problem *p = catalog_problem_by_slug(c, slug);
 	if (!p)
@@ -102,8 +102,8 @@ int similar_problems(const struct catalog *c, const char *slug, int k, json_t **
 		json_array_append_new(items,
 		                      json_pack("{s:s,s:s,s:s,s:f,s:o}", "slug", q->slug, "title",
 		                                q->title, "difficulty", q->difficulty, "score",
-		                                (double)(int)(sc[i] * 10000 + 0.5) / 10000, "shared_topics",
-		                                shared));
+		                                (double)(int)(sc[i] * 10000 + 0.5) / 10000,
+		                                "shared_topics", shared));
 	}
 	*out = json_pack("{s:s,s:o}", "problem", p->slug, "items", items);
 	return 0;

@@ -14,9 +14,9 @@
 #define SIMILAR_K_DEFAULT 5
 #define SIMILAR_K_MAX     20
 
-/* {problem, items:[{slug, title, difficulty, score, shared_topics}]}; ERR_NOT_FOUND for an unknown slug. */
-int similar_problems(const struct catalog *c, const char *slug, int k, json_t **out,
-                     struct err *e);
+/* {problem, items:[{slug, title, difficulty, score, shared_topics}]}; ERR_NOT_FOUND for an unknown
+ * slug. */
+int similar_problems(const struct catalog *c, const char *slug, int k, json_t **out, struct err *e);
 /* The K nearest problems of problem index I into OUT (indexes), best first; returns the count. */
 int similar_nearest(const struct catalog *c, int i, int k, int *out, float *scores);
 

@@ -23,15 +23,15 @@ struct vpart {
 	int64_t *seqs;
 	int64_t *valid_to;
 	unsigned char *kinds;
-	float *vecs;   /* n * dim, exact */
-	int8_t *qvecs; /* n * dim, quantised (int8 indexes only) */
-	float *qscale; /* per vector: the float value of one quantisation step */
+	float *vecs;          /* n * dim, exact */
+	int8_t *qvecs;        /* n * dim, quantised (int8 indexes only) */
+	float *qscale;        /* per vector: the float value of one quantisation step */
 	struct lexindex *lex; /* BM25 over the texts, vectors or not */
 	pthread_rwlock_t lock;
-	int refs;                     /* searches using it; under the index mutex */
-	int dead;                     /* unlinked; the last user frees it */
-	struct vpart *hnext;          /* hash chain */
-	struct vpart *prev, *next;    /* LRU list, most recent first */
+	int refs;                  /* searches using it; under the index mutex */
+	int dead;                  /* unlinked; the last user frees it */
+	struct vpart *hnext;       /* hash chain */
+	struct vpart *prev, *next; /* LRU list, most recent first */
 };
 
 struct vpart_builder {
@@ -319,8 +319,8 @@ static void scan(const struct vpart *p, const float *q, int k, float threshold,
 }
 
 /* The user's partition at VERSION or newer, loaded if need be, with a reference held. */
-static int acquire(struct vindex *x, const char *user, uint64_t version, const char *model,
-                   int dim, vindex_load_fn load, void *arg, struct vpart **out, struct err *e)
+static int acquire(struct vindex *x, const char *user, uint64_t version, const char *model, int dim,
+                   vindex_load_fn load, void *arg, struct vpart **out, struct err *e)
 {
 	pthread_mutex_lock(&x->mu);
 	x->searches++;
@@ -364,8 +364,8 @@ static int acquire(struct vindex *x, const char *user, uint64_t version, const c
 	return 0;
 }
 
-int vindex_search(struct vindex *x, const char *user, uint64_t version, const char *model,
-                  int dim, const float *q, int k, float threshold, const struct vfilter *f,
+int vindex_search(struct vindex *x, const char *user, uint64_t version, const char *model, int dim,
+                  const float *q, int k, float threshold, const struct vfilter *f,
                   vindex_load_fn load, void *arg, struct vhit *out, int *n, struct err *e)
 {
 	if (k > VINDEX_K_MAX)
@@ -385,9 +385,9 @@ int vindex_search(struct vindex *x, const char *user, uint64_t version, const ch
 	return 0;
 }
 
-int vindex_lexical(struct vindex *x, const char *user, uint64_t version, const char *model,
-                   int dim, const char *query, int k, vindex_load_fn load, void *arg,
-                   struct vhit *out, int *n, struct err *e)
+int vindex_lexical(struct vindex *x, const char *user, uint64_t version, const char *model, int dim,
+                   const char *query, int k, vindex_load_fn load, void *arg, struct vhit *out,
+                   int *n, struct err *e)
 {
 	if (k > VINDEX_K_MAX)
 		k = VINDEX_K_MAX;
@@ -411,8 +411,8 @@ int vindex_lexical(struct vindex *x, const char *user, uint64_t version, const c
 }
 
 void vindex_put(struct vindex *x, const char *user, uint64_t old_version, uint64_t new_version,
-                const char *model, int64_t seq, const float *vec, unsigned kind,
-                int64_t valid_to, const char *text)
+                const char *model, int64_t seq, const float *vec, unsigned kind, int64_t valid_to,
+                const char *text)
 {
 	pthread_mutex_lock(&x->mu);
 	struct vpart *p = find(x, user);

@@ -46,8 +46,7 @@ void vpart_add(struct vpart_builder *b, int64_t seq, const float *vec, unsigned 
  * Loads USER's vectors of MODEL (DIM floats each) into B; 0 or an error.
  * Called without any index lock held.
  */
-typedef int (*vindex_load_fn)(void *arg, const char *user, struct vpart_builder *b,
-                              struct err *e);
+typedef int (*vindex_load_fn)(void *arg, const char *user, struct vpart_builder *b, struct err *e);
 
 struct vindex_stats {
 	size_t partitions, vectors, bytes, budget;
@@ -68,16 +67,16 @@ void vindex_free(struct vindex *x);
  * user's memory version as read from the database; MODEL and DIM those of
  * Q (vectors of another model are never compared).
  */
-int vindex_search(struct vindex *x, const char *user, uint64_t version, const char *model,
-                  int dim, const float *q, int k, float threshold, const struct vfilter *f,
+int vindex_search(struct vindex *x, const char *user, uint64_t version, const char *model, int dim,
+                  const float *q, int k, float threshold, const struct vfilter *f,
                   vindex_load_fn load, void *arg, struct vhit *out, int *n, struct err *e);
 /*
  * The K best memories of USER for QUERY by BM25 over the partition's text
  * index (loaded as for vindex_search); scores are BM25, not cosines.
  */
-int vindex_lexical(struct vindex *x, const char *user, uint64_t version, const char *model,
-                   int dim, const char *query, int k, vindex_load_fn load, void *arg,
-                   struct vhit *out, int *n, struct err *e);
+int vindex_lexical(struct vindex *x, const char *user, uint64_t version, const char *model, int dim,
+                   const char *query, int k, vindex_load_fn load, void *arg, struct vhit *out,
+                   int *n, struct err *e);
 /*
  * A write on this instance moved USER from version OLD to NEW: adds or
  * replaces SEQ's vector and TEXT (both NULL: removes it; VEC NULL with a
@@ -85,8 +84,8 @@ int vindex_lexical(struct vindex *x, const char *user, uint64_t version, const c
  * dropped instead, to be reloaded by the next search.
  */
 void vindex_put(struct vindex *x, const char *user, uint64_t old_version, uint64_t new_version,
-                const char *model, int64_t seq, const float *vec, unsigned kind,
-                int64_t valid_to, const char *text);
+                const char *model, int64_t seq, const float *vec, unsigned kind, int64_t valid_to,
+                const char *text);
 /* Forgets USER's partition. */
 void vindex_drop(struct vindex *x, const char *user);
 void vindex_stats(struct vindex *x, struct vindex_stats *out);

@@ -288,6 +288,28 @@ describe('memories', () => {
     assert.equal(after.json.total, 0);
   });
 
+  test('imported attempt notes become memories, once', async () => {
+    const u = await registerUser(base, 'mem-import');
+    const csv =
+      'problem,outcome,notes,at\n' +
+      'climbing-stairs,solved,"Fibonacci in disguise, two variables suffice",2025-01-02T10:00:00Z\n' +
+      'house-robber,failed,,2025-01-03T10:00:00Z\n';
+    const imp = (body) =>
+      api(base, 'POST', '/api/v1/import', {
+        token: u.token,
+        raw: body,
+        headers: { 'Content-Type': 'text/csv' },
+      });
+    let r = await imp(csv);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.imported, 2);
+    assert.equal(r.json.memories, 1);
+    r = await imp(csv);
+    assert.equal(r.json.memories, 0);
+    const s = await search(u.token, 'fibonacci stairs');
+    assert.match(s.json.items[0].content, /^Climbing Stairs: Fibonacci in disguise/);
+  });
+
   test('export: all memories, alone and in the full export', async () => {
     const u = await registerUser(base, 'mem-export');
     await create(u.token, { content: 'First note about heaps.' });

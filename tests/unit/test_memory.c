@@ -187,7 +187,8 @@ static double recall_of(int int8, int n)
 		/* Queries near a stored vector, as real queries are. */
 		int target = rand_r(&seed) % n;
 		for (int i = 0; i < D; i++)
-			q[i] = f.vecs[(size_t)target * D + i] + ((float)rand_r(&seed) / RAND_MAX - 0.5f) * 0.1f;
+			q[i] = f.vecs[(size_t)target * D + i] +
+			       ((float)rand_r(&seed) / RAND_MAX - 0.5f) * 0.1f;
 		float s = sqrtf(embed_dot(q, q, D));
 		for (int i = 0; i < D; i++)
 			q[i] /= s;
@@ -196,7 +197,9 @@ static double recall_of(int int8, int n)
 		struct vhit got[10];
 		int ng = 0;
 		struct vfilter filt = {0, 0};
-		cr_assert_eq(vindex_search(x, "u", 1, "m", D, q, 10, -1.0f, &filt, load, &f, got, &ng, &e), 0);
+		cr_assert_eq(
+		    vindex_search(x, "u", 1, "m", D, q, 10, -1.0f, &filt, load, &f, got, &ng, &e),
+		    0);
 		cr_assert_eq(ng, 10);
 		for (int i = 0; i < 10; i++)
 			for (int j = 0; j < 10; j++)
@@ -330,7 +333,8 @@ Test(vindex, lexical_search_through_the_partition)
 	struct err e = {0};
 	struct vhit got[3];
 	int n = 0;
-	cr_assert_eq(vindex_lexical(x, "u", 1, "m", D, "disjoint set", 3, load, &f, got, &n, &e), 0);
+	cr_assert_eq(vindex_lexical(x, "u", 1, "m", D, "disjoint set", 3, load, &f, got, &n, &e),
+	             0);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(got[0].seq, 3);
 	vindex_put(x, "u", 1, 2, "m", 9, NULL, 0, 0, "a prefix tree note without a vector");
