@@ -64,6 +64,36 @@ int h_metrics(struct http_req *r)
 	    db_pool_dialect(app->pool), ps.size, db_pool_dialect(app->pool),
 	    (unsigned long long)ps.waits, db_pool_dialect(app->pool),
 	    (unsigned long long)ps.timeouts);
+	struct vindex_stats vs;
+	vindex_stats(app->mem.index, &vs);
+	buf_printf(
+	    &b,
+	    "# HELP maang_memory_index_partitions Users whose memories are in the index.\n"
+	    "# TYPE maang_memory_index_partitions gauge\n"
+	    "maang_memory_index_partitions %zu\n"
+	    "# HELP maang_memory_index_vectors Vectors held by the index.\n"
+	    "# TYPE maang_memory_index_vectors gauge\n"
+	    "maang_memory_index_vectors %zu\n"
+	    "# HELP maang_memory_index_bytes Memory used by the index (MEMORY_INDEX_MB bounds "
+	    "it).\n"
+	    "# TYPE maang_memory_index_bytes gauge\n"
+	    "maang_memory_index_bytes %zu\n"
+	    "# HELP maang_memory_index_loads_total Partitions loaded from the database.\n"
+	    "# TYPE maang_memory_index_loads_total counter\n"
+	    "maang_memory_index_loads_total %llu\n"
+	    "# HELP maang_memory_index_evictions_total Partitions evicted by the budget.\n"
+	    "# TYPE maang_memory_index_evictions_total counter\n"
+	    "maang_memory_index_evictions_total %llu\n"
+	    "# HELP maang_memory_searches_total Vector and lexical index searches.\n"
+	    "# TYPE maang_memory_searches_total counter\n"
+	    "maang_memory_searches_total %llu\n"
+	    "# HELP maang_memory_embed_failures_total Memories stored without a vector because "
+	    "the provider failed.\n"
+	    "# TYPE maang_memory_embed_failures_total counter\n"
+	    "maang_memory_embed_failures_total %llu\n",
+	    vs.partitions, vs.vectors, vs.bytes, (unsigned long long)vs.loads,
+	    (unsigned long long)vs.evictions, (unsigned long long)vs.searches,
+	    (unsigned long long)app->mem.embed_failures);
 	cache_stats(app->cache, &cs);
 	const char *cb = cache_backend(app->cache);
 	buf_printf(&b,

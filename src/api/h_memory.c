@@ -307,6 +307,11 @@ int h_coach_chat(struct http_req *r)
 	if (session && *session && !uuid_valid(session))
 		return err_set(&r->err, ERR_INVALID, "invalid_field",
 		               "field 'session_id' must be a UUID from an earlier answer");
+	const char *p = message;
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	if (!*p)
+		return err_set(&r->err, ERR_INVALID, "missing_field", "field 'message' is empty");
 	if (stream) {
 		struct coach_job *j = xcalloc(1, sizeof(*j));
 		j->app = APP(r);

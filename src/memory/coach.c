@@ -611,7 +611,7 @@ int coach_chat(struct coach *c, struct db *db, const struct audit_ctx *ctx, cons
 	free(low);
 
 	json_t *facts = NULL, *found = NULL, *turn = NULL, *hist = NULL;
-	char *reply = NULL, *sys = NULL, msg_id[37], reply_id[37];
+	char *reply = NULL, *sys = NULL, *query = NULL, msg_id[37], reply_id[37];
 	const char *provider = "builtin";
 	struct err perr = {0};
 	/* The turn becomes a memory first; retrieval leaves it out. */
@@ -621,8 +621,11 @@ int coach_chat(struct coach *c, struct db *db, const struct audit_ctx *ctx, cons
 	json_decref(meta);
 	if (rc)
 		goto out;
+	/* Retrieval reads at most MEM_QUERY_MAX bytes of a long message. */
+	query = xstrndup(message, MEM_QUERY_MAX);
+	utf8_sanitize(query);
 	struct mem_query q = {0};
-	q.q = message;
+	q.q = query;
 	q.k = COACH_MEMORIES;
 	q.threshold = -1;
 	q.touch = 1;
@@ -660,9 +663,12 @@ int coach_chat(struct coach *c, struct db *db, const struct audit_ctx *ctx, cons
 	}
 	if (!reply) {
 		reply = builtin_reply(facts, memories, intent);
+		/* Quotes are cut by bytes: never hand out half a character. */
+		utf8_sanitize(reply);
 		if (on_piece)
 			on_piece(arg, reply);
 	}
+	utf8_sanitize(reply);
 	json_t *ids = json_array();
 	size_t i;
 	json_t *m;
@@ -701,6 +707,7 @@ out:
 	json_decref(hist);
 	free(reply);
 	free(sys);
+	free(query);
 	return rc;
 }
 

@@ -287,24 +287,30 @@ static int history_add(struct db *db, const char *user, const char *memory_id, c
  * floats), or leaves *VEC NULL when the provider fails: the memory is then
  * stored without one and embedded later by mem_backfill().
  */
-static void embed_text(struct mem *m, const char *text, float **vec)
+static void embed_text(struct mem *m, const char *text, float **vec, int is_write)
 {
 	struct err e = {0};
 	float *v = xmalloc(sizeof(float) * (size_t)(m->emb->dim ? m->emb->dim : EMBED_DIM_MAX));
 	if (embed_one(m->emb, text, v, &e)) {
 		log_msg(LOG_WARN, "mem_embed: %s: %s (stored without a vector)", m->emb->model,
 		        e.msg);
-		__atomic_add_fetch(&m->embed_failures, 1, __ATOMIC_RELAXED);
-		if (m->running) {
-			pthread_mutex_lock(&m->lock);
-			pthread_cond_signal(&m->wake);
-			pthread_mutex_unlock(&m->lock);
-		}
+		if (is_write)
+			__atomic_add_fetch(&m->embed_failures, 1, __ATOMIC_RELAXED);
 		free(v);
 		*vec = NULL;
 		return;
 	}
 	*vec = v;
+}
+
+/* A memory was stored without a vector: the background embedder should look soon. */
+static void wake_worker(struct mem *m)
+{
+	if (!m->running)
+		return;
+	pthread_mutex_lock(&m->lock);
+	pthread_cond_signal(&m->wake);
+	pthread_mutex_unlock(&m->lock);
 }
 
 struct load_arg {
@@ -396,7 +402,7 @@ int mem_create(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 	char hash[65], id[37];
 	content_hash(in->content, hash);
 	float *vec = NULL;
-	embed_text(m, in->content, &vec);
+	embed_text(m, in->content, &vec, 1);
 	int64_t near = near_duplicate(m, db, user, kind, vec);
 	int64_t now = time_now(), seq = 0, count;
 	uint64_t version = 0;
@@ -488,6 +494,8 @@ int mem_create(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 		goto fail;
 	vindex_put(m->index, user, version - 1, version, m->emb->model, seq, vec, (unsigned)kind,
 	           in->valid_to > 0 ? in->valid_to : 0, in->content);
+	if (!vec)
+		wake_worker(m);
 	json_t *mem;
 	if ((rc = fetch_one(db, user, id, &mem, NULL, e)))
 		goto out;
@@ -511,7 +519,7 @@ int mem_update(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 {
 	float *vec = NULL;
 	if (in->content)
-		embed_text(m, in->content, &vec);
+		embed_text(m, in->content, &vec, 1);
 	int64_t now = time_now(), seq = 0, valid_from = 0, valid_to = 0;
 	uint64_t version = 0;
 	char *old_content = NULL, *old_meta = NULL, *meta = NULL, hash[65];
@@ -592,6 +600,8 @@ int mem_update(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 	if (in->content) {
 		vindex_put(m->index, user, version - 1, version, m->emb->model, seq, vec,
 		           (unsigned)kind, has_to ? valid_to : 0, content);
+		if (!vec)
+			wake_worker(m);
 	} else {
 		/* Kind or validity changed: the partition holds both; reload it. */
 		vindex_drop(m->index, user);
@@ -1040,7 +1050,7 @@ int mem_search(struct mem *m, struct db *db, const char *user, const struct mem_
 	int n = 0, degraded = 0, lists = 0;
 	if (q->mode != MEM_LEXICAL) {
 		float *qv = NULL;
-		embed_text(m, q->q, &qv);
+		embed_text(m, q->q, &qv, 0);
 		if (!qv) {
 			degraded = 1; /* the provider is down: lexical results only */
 		} else {
@@ -1291,7 +1301,8 @@ static void *worker_main(void *arg)
 		if (rc) {
 			log_msg(LOG_WARN, "mem_worker: %s (retrying in %d s)", e.msg, backoff);
 			wait = backoff;
-			backoff = backoff < MEM_WORKER_INTERVAL ? backoff * 2 : MEM_WORKER_INTERVAL;
+			backoff =
+			    backoff < MEM_WORKER_RETRY_MAX ? backoff * 2 : MEM_WORKER_RETRY_MAX;
 		} else {
 			backoff = 1;
 		}

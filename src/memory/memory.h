@@ -161,9 +161,11 @@ int mem_pending(struct mem *m, struct db *db, int64_t *n, struct err *e);
 /*
  * Starts a thread that runs mem_backfill on POOL until nothing is pending,
  * then every MEM_WORKER_INTERVAL seconds (sooner when a write could not be
- * embedded), backing off while the provider fails. Stop before mem_release.
+ * embedded), backing off from 1 to MEM_WORKER_RETRY_MAX seconds while the
+ * provider fails. Stop before mem_release.
  */
-#define MEM_WORKER_INTERVAL 30
+#define MEM_WORKER_INTERVAL  30
+#define MEM_WORKER_RETRY_MAX 8 /* seconds between attempts while the provider fails */
 void mem_worker_start(struct mem *m, struct db_pool *pool);
 void mem_worker_stop(struct mem *m);
 

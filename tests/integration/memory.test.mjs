@@ -325,6 +325,22 @@ describe('memories', () => {
   });
 });
 
+test('/metrics shows the memory index', async () => {
+  const r = await api(base, 'GET', '/metrics');
+  assert.equal(r.status, 200);
+  const value = (name) => {
+    const m = r.text.match(new RegExp(`^${name} (\\d+)$`, 'm'));
+    assert.ok(m, `${name} missing`);
+    return Number(m[1]);
+  };
+  assert.ok(value('maang_memory_index_partitions') >= 1);
+  assert.ok(value('maang_memory_index_vectors') >= 10);
+  assert.ok(value('maang_memory_index_bytes') > 0);
+  assert.ok(value('maang_memory_searches_total') >= 10);
+  assert.ok(value('maang_memory_index_loads_total') >= 1);
+  assert.equal(value('maang_memory_embed_failures_total'), 0);
+});
+
 describe('similar problems', () => {
   let u;
   before(async () => {
