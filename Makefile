@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build run test test-asan bench bench-scaleout fmt clean
+.PHONY: all deps build run test test-asan bench bench-scaleout bench-memory fmt clean
 
 all: build
 
@@ -40,6 +40,13 @@ bench-scaleout:
 	@scripts/deps.sh bench
 	@$(MAKE) build
 	@bench/run-scaleout.sh
+
+# Memory: embedding speed, retrieval quality, search latency at 1k/10k/100k memories.
+bench-memory:
+	@$(MAKE) build
+	@$(BUILD)/maang bench embed
+	@$(BUILD)/maang bench retrieval
+	@$(BUILD)/maang bench memory --sizes 1000,10000,100000
 
 fmt:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

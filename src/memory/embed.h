@@ -29,9 +29,10 @@ struct embedder;
 struct embed_ops {
 	const char *name; /* "builtin", "openai", "gemini" */
 	/*
-	 * Embeds N texts into OUT (N * dim floats, normalised). A provider
-	 * learns its dimension from its first answer, so OUT must hold
-	 * N * EMBED_DIM_MAX floats until embedder_dim() is known (non-zero).
+	 * Embeds N texts into OUT, one normalised vector per row. Rows are dim
+	 * floats apart, or EMBED_DIM_MAX floats apart when dim was still 0 at
+	 * the call (a provider learns its dimension from its first answer), so
+	 * OUT must then hold N * EMBED_DIM_MAX floats.
 	 */
 	int (*embed)(struct embedder *m, const char *const *texts, int n, float *out,
 	             struct err *e);

@@ -281,6 +281,8 @@ static int http_embed(struct embedder *base, const char *const *texts, int n, fl
                       struct err *e)
 {
 	struct http_embedder *m = (struct http_embedder *)base;
+	/* Rows are this far apart for the whole call, even once the first answer sets dim. */
+	size_t stride = (size_t)(base->dim ? base->dim : EMBED_DIM_MAX);
 	for (int off = 0; off < n; off += EMBED_BATCH_MAX) {
 		int cnt = n - off < EMBED_BATCH_MAX ? n - off : EMBED_BATCH_MAX;
 		json_t *body, *arr = json_array();
@@ -327,7 +329,6 @@ static int http_embed(struct embedder *base, const char *const *texts, int n, fl
 					slot = (int)idx;
 			}
 			json_t *values = json_object_get(it, m->gemini ? "values" : "embedding");
-			size_t stride = (size_t)(base->dim ? base->dim : EMBED_DIM_MAX);
 			if ((rc = take_vector(base, values, out + (size_t)(off + slot) * stride,
 			                      e))) {
 				json_decref(ans);
