@@ -509,6 +509,21 @@ static int with_user_db(int argc, char **argv, struct db **db, struct account *a
 	return 0;
 }
 
+/*
+ * Retires what servers cached for USER_ID (progress, problem lists), as
+ * api_end does after a write through the API. Only a shared cache (Redis)
+ * reaches running servers; an in-process cache ages out (CACHE_DEFAULT_TTL).
+ */
+static void retire_cached(const char *user_id)
+{
+	struct err e = {0};
+	if (cache_open(&cfg, &app.cache, &e)) {
+		log_warn("retire_cached: %s", e.msg);
+		return;
+	}
+	cache_bump_user(app.cache, user_id);
+}
+
 static int cmd_import(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[argc - 1] : NULL;
@@ -535,6 +550,7 @@ static int cmd_import(int argc, char **argv)
 		if (practice_import(db, app.catalog, &ctx, a.id, data, len, csv, &report, &e)) {
 			rc = fail_db(&e);
 		} else {
+			retire_cached(a.id);
 			char *s = json_dumps(report, JSON_INDENT(2));
 			printf("%s\n", s);
 			free(s);
