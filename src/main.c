@@ -532,6 +532,21 @@ static int with_user_db(int argc, char **argv, struct db **db, struct account *a
 	return 0;
 }
 
+/*
+ * Retires what servers cached for USER_ID (progress, problem lists), as
+ * api_end does after a write through the API. Only a shared cache (Redis)
+ * reaches running servers; an in-process cache ages out (CACHE_DEFAULT_TTL).
+ */
+static void retire_cached(const char *user_id)
+{
+	struct err e = {0};
+	if (cache_open(&cfg, &app.cache, &e)) {
+		log_warn("retire_cached: %s", e.msg);
+		return;
+	}
+	cache_bump_user(app.cache, user_id);
+}
+
 static int cmd_import(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[argc - 1] : NULL;
@@ -567,6 +582,7 @@ static int cmd_import(int argc, char **argv)
 				fprintf(stderr, "maang: notes not stored as memories: %s\n",
 				        me.msg);
 			json_object_set_new(report, "memories", json_integer(notes));
+			retire_cached(a.id);
 			char *s = json_dumps(report, JSON_INDENT(2));
 			printf("%s\n", s);
 			free(s);

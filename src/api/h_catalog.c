@@ -1,8 +1,11 @@
 /*
  * h_catalog.c: the problem catalog with the caller's status on each
- * problem, topics, companies, lists, design topics and behavioral questions.
+ * problem (lists read through the cache), topics, companies, lists, design
+ * topics and behavioral questions.
  */
 #define _GNU_SOURCE
+#include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,41 +61,88 @@ static int by_number(const void *a, const void *b)
 	return strcmp(x->slug, y->slug);
 }
 
-int h_problems(struct http_req *r)
-{
-	const struct catalog *c = APP(r)->catalog;
+/* The arguments of GET /api/v1/problems, validated; absent strings are NULL. */
+struct problem_filter {
 	const char *q, *topic, *difficulty, *company, *list, *status;
-	int64_t limit, offset, qnum = 0;
+	int64_t limit, offset, qnum;
+};
+
+static int parse_filter(struct http_req *r, const struct catalog *c, struct problem_filter *f)
+{
 	int rc;
-	if ((rc = query_str(r, "q", &q)) || (rc = query_str(r, "topic", &topic)) ||
-	    (rc = query_str(r, "difficulty", &difficulty)) ||
-	    (rc = query_str(r, "company", &company)) || (rc = query_str(r, "list", &list)) ||
-	    (rc = query_str(r, "status", &status)) ||
-	    (rc = http_query_int(r, "limit", 50, 1, LIST_LIMIT_MAX, &limit)) ||
-	    (rc = http_query_int(r, "offset", 0, 0, INT32_MAX, &offset)))
+	memset(f, 0, sizeof(*f));
+	if ((rc = query_str(r, "q", &f->q)) || (rc = query_str(r, "topic", &f->topic)) ||
+	    (rc = query_str(r, "difficulty", &f->difficulty)) ||
+	    (rc = query_str(r, "company", &f->company)) || (rc = query_str(r, "list", &f->list)) ||
+	    (rc = query_str(r, "status", &f->status)) ||
+	    (rc = http_query_int(r, "limit", 50, 1, LIST_LIMIT_MAX, &f->limit)) ||
+	    (rc = http_query_int(r, "offset", 0, 0, INT32_MAX, &f->offset)))
 		return rc;
-	if (topic && !catalog_topic_by_slug(c, topic))
+	if (f->topic && !catalog_topic_by_slug(c, f->topic))
 		return err_set(&r->err, ERR_INVALID, "invalid_parameter", "unknown topic '%s'",
-		               topic);
-	if (difficulty && strcmp(difficulty, "easy") && strcmp(difficulty, "medium") &&
-	    strcmp(difficulty, "hard"))
+		               f->topic);
+	if (f->difficulty && strcmp(f->difficulty, "easy") && strcmp(f->difficulty, "medium") &&
+	    strcmp(f->difficulty, "hard"))
 		return err_set(&r->err, ERR_INVALID, "invalid_parameter",
 		               "difficulty must be easy, medium or hard");
-	if (company && !catalog_has_company(c, company))
+	if (f->company && !catalog_has_company(c, f->company))
 		return err_set(&r->err, ERR_INVALID, "invalid_parameter", "unknown company '%s'",
-		               company);
-	if (list && !catalog_has_list(c, list))
+		               f->company);
+	if (f->list && !catalog_has_list(c, f->list))
 		return err_set(&r->err, ERR_INVALID, "invalid_parameter", "unknown list '%s'",
-		               list);
-	if (status && strcmp(status, "todo") && strcmp(status, "attempted") &&
-	    strcmp(status, "solved"))
+		               f->list);
+	if (f->status && strcmp(f->status, "todo") && strcmp(f->status, "attempted") &&
+	    strcmp(f->status, "solved"))
 		return err_set(&r->err, ERR_INVALID, "invalid_parameter",
 		               "status must be todo, attempted or solved");
-	if (q)
-		str_to_i64(q, 1, 100000, &qnum);
+	if (f->q)
+		str_to_i64(f->q, 1, 100000, &f->qnum);
+	return 0;
+}
+
+/*
+ * The cache key of a problem list: the user, the catalog's version, and a
+ * SHA-256 over the validated arguments in alphabetical order of their
+ * names. The order of the query string, unknown or repeated arguments and
+ * spelt-out defaults (limit=50) therefore share one entry.
+ */
+static void filter_key(const struct problem_filter *f, const struct catalog *c, const char *user_id,
+                       char *key, size_t size)
+{
+	char limit[24], offset[24];
+	snprintf(limit, sizeof(limit), "%lld", (long long)f->limit);
+	snprintf(offset, sizeof(offset), "%lld", (long long)f->offset);
+	const char *const args[][2] = {
+	    {"company", f->company}, {"difficulty", f->difficulty},
+	    {"limit", limit},        {"list", f->list},
+	    {"offset", offset},      {"q", f->q},
+	    {"status", f->status},   {"topic", f->topic},
+	};
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	char hex[65];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	for (size_t i = 0; i < ARRAY_LEN(args); i++) {
+		const char *v = args[i][1] ? args[i][1] : "";
+		/* Names and values end with their NUL: no two argument lists hash alike. */
+		EVP_DigestUpdate(ctx, args[i][0], strlen(args[i][0]) + 1);
+		EVP_DigestUpdate(ctx, v, strlen(v) + 1);
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	hex_encode(md, sizeof(md), hex);
+	snprintf(key, size, "problems:%s:%s:%s", user_id, c->version, hex);
+}
+
+/* The page of problems F selects, each with the user's status. */
+static int problems_page(struct http_req *r, const struct catalog *c,
+                         const struct problem_filter *f, json_t **out)
+{
 	int64_t mid = max_id(c);
 	unsigned char *st = xcalloc((size_t)mid + 1, 1);
-	if ((rc = practice_statuses(r->db, r->user.id, st, mid, &r->err))) {
+	int rc = practice_statuses(r->db, r->user.id, st, mid, &r->err);
+	if (rc) {
 		free(st);
 		return rc;
 	}
@@ -100,26 +150,56 @@ int h_problems(struct http_req *r)
 	int n = 0;
 	for (int i = 0; i < c->nproblems; i++) {
 		const struct catalog_problem *p = &c->problems[i];
-		if ((difficulty && strcmp(p->difficulty, difficulty)) ||
-		    (topic && !catalog_problem_has_topic(p, topic)) ||
-		    (company && !catalog_problem_has_company(p, company)) ||
-		    (list && !catalog_problem_in_list(p, list)) ||
-		    (status && strcmp(status_name(st[p->id]), status)) || !matches_q(p, q, qnum))
+		if ((f->difficulty && strcmp(p->difficulty, f->difficulty)) ||
+		    (f->topic && !catalog_problem_has_topic(p, f->topic)) ||
+		    (f->company && !catalog_problem_has_company(p, f->company)) ||
+		    (f->list && !catalog_problem_in_list(p, f->list)) ||
+		    (f->status && strcmp(status_name(st[p->id]), f->status)) ||
+		    !matches_q(p, f->q, f->qnum))
 			continue;
 		hits[n++] = p;
 	}
 	qsort(hits, (size_t)n, sizeof(*hits), by_number);
 	json_t *items = json_array();
-	for (int64_t i = offset; i < n && i < offset + limit; i++) {
+	for (int64_t i = f->offset; i < n && i < f->offset + f->limit; i++) {
 		json_t *o = catalog_problem_json(hits[i]);
 		json_object_set_new(o, "status", json_string(status_name(st[hits[i]->id])));
 		json_array_append_new(items, o);
 	}
 	free(hits);
 	free(st);
-	return http_reply(r, 200,
-	                  json_pack("{s:o, s:i, s:I, s:I}", "items", items, "total", n, "limit",
-	                            (json_int_t)limit, "offset", (json_int_t)offset));
+	*out = json_pack("{s:o, s:i, s:I, s:I}", "items", items, "total", n, "limit",
+	                 (json_int_t)f->limit, "offset", (json_int_t)f->offset);
+	return 0;
+}
+
+/*
+ * Problem lists are read through the cache: the answer depends only on the
+ * arguments, the catalog and the user's statuses, and every write that
+ * changes a status bumps the user's version (api_end), which retires the
+ * user's cached lists at once, on every instance.
+ */
+int h_problems(struct http_req *r)
+{
+	const struct catalog *c = APP(r)->catalog;
+	struct cache *cache = APP(r)->cache;
+	struct problem_filter f;
+	char key[CACHE_KEY_MAX], *val;
+	size_t len;
+	uint64_t version;
+	json_t *out;
+	int rc = parse_filter(r, c, &f);
+	if (rc)
+		return rc;
+	filter_key(&f, c, r->user.id, key, sizeof(key));
+	if (cache_get_user(cache, r->user.id, key, &version, &val, &len))
+		return http_reply_raw(r, 200, "application/json", val, len);
+	if ((rc = problems_page(r, c, &f, &out)))
+		return rc;
+	char *text = json_dump_compact(out);
+	json_decref(out);
+	cache_set_user(cache, key, version, text, strlen(text), CACHE_DEFAULT_TTL);
+	return http_reply_raw(r, 200, "application/json", text, strlen(text));
 }
 
 int h_problem(struct http_req *r)

@@ -55,8 +55,12 @@ int cache_get_user(struct cache *c, const char *user_id, const char *key, uint64
 	char *raw;
 	size_t n;
 	*version = 0;
-	if (!c || !OPS(c)->get_with_version(c, user_id, key, version, &raw, &n))
+	if (!c)
 		return 0;
+	if (!OPS(c)->get_with_version(c, user_id, key, version, &raw, &n)) {
+		OPS(c)->count(c, 0);
+		return 0;
+	}
 	/* "VERSION\n" then the payload. */
 	char *nl = memchr(raw, '\n', n);
 	int64_t v;
@@ -68,10 +72,12 @@ int cache_get_user(struct cache *c, const char *user_id, const char *key, uint64
 			raw[n - head] = '\0';
 			*val = raw;
 			*len = n - head;
+			OPS(c)->count(c, 1);
 			return 1;
 		}
 	}
 	free(raw);
+	OPS(c)->count(c, 0); /* written before the user's last write */
 	return 0;
 }
 

@@ -40,9 +40,12 @@ struct cache_ops {
 	/*
 	 * The user's current version and the entry KEY in one step (one round
 	 * trip for Redis). 1 with a new malloc'd *VAL when there is an entry.
+	 * Not counted: only the caller knows whether the entry is current.
 	 */
 	int (*get_with_version)(struct cache *c, const char *user_id, const char *key,
 	                        uint64_t *version, char **val, size_t *len);
+	/* Counts one lookup in the stats as a hit or a miss. */
+	void (*count)(struct cache *c, int hit);
 	void (*bump_user)(struct cache *c, const char *user_id);
 	void (*stats)(struct cache *c, struct cache_stats *out);
 	/* 1 if the backend answers now. */
@@ -81,7 +84,8 @@ uint64_t cache_user_version(struct cache *c, const char *user_id);
  * Per-user entries whose version travels inside the value: 1 when KEY holds
  * an entry written at the user's current version (*VAL is then the payload,
  * malloc'd), 0 otherwise; *VERSION gets the current version either way, for
- * cache_set_user. One round trip to Redis instead of two.
+ * cache_set_user. One round trip to Redis instead of two. An entry of an
+ * older version counts as a miss.
  */
 int cache_get_user(struct cache *c, const char *user_id, const char *key, uint64_t *version,
                    char **val, size_t *len);

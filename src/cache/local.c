@@ -101,23 +101,30 @@ static void remove_entry(struct cache *c, struct entry **slot)
 	free(x);
 }
 
-static int local_get(struct cache *c, const char *key, char **val, size_t *len)
+/* A copy of KEY's live entry in *VAL; the caller holds the lock and counts the lookup. */
+static int lookup(struct cache *c, const char *key, char **val, size_t *len)
 {
-	int hit = 0;
-	pthread_mutex_lock(&c->lock);
 	struct entry **slot = find_slot(c, key);
 	if (*slot && (*slot)->expires <= now_s()) {
 		remove_entry(c, slot);
-	} else if (*slot) {
-		struct entry *x = *slot;
-		unlink_lru(c, x);
-		push_front(c, x);
-		*val = xmalloc(x->len + 1);
-		memcpy(*val, x->val, x->len);
-		(*val)[x->len] = '\0';
-		*len = x->len;
-		hit = 1;
+		return 0;
 	}
+	if (!*slot)
+		return 0;
+	struct entry *x = *slot;
+	unlink_lru(c, x);
+	push_front(c, x);
+	*val = xmalloc(x->len + 1);
+	memcpy(*val, x->val, x->len);
+	(*val)[x->len] = '\0';
+	*len = x->len;
+	return 1;
+}
+
+static int local_get(struct cache *c, const char *key, char **val, size_t *len)
+{
+	pthread_mutex_lock(&c->lock);
+	int hit = lookup(c, key, val, len);
 	if (hit)
 		c->st.hits++;
 	else
@@ -210,8 +217,21 @@ static uint64_t local_user_version(struct cache *c, const char *user_id)
 static int local_get_with_version(struct cache *c, const char *user_id, const char *key,
                                   uint64_t *version, char **val, size_t *len)
 {
-	*version = local_user_version(c, user_id);
-	return local_get(c, key, val, len);
+	pthread_mutex_lock(&c->lock);
+	*version = version_of(c, user_id)->v;
+	int hit = lookup(c, key, val, len);
+	pthread_mutex_unlock(&c->lock);
+	return hit;
+}
+
+static void local_count(struct cache *c, int hit)
+{
+	pthread_mutex_lock(&c->lock);
+	if (hit)
+		c->st.hits++;
+	else
+		c->st.misses++;
+	pthread_mutex_unlock(&c->lock);
 }
 
 static void local_bump_user(struct cache *c, const char *user_id)
@@ -254,6 +274,7 @@ static const struct cache_ops local_ops = {
     .del = local_del,
     .user_version = local_user_version,
     .get_with_version = local_get_with_version,
+    .count = local_count,
     .bump_user = local_bump_user,
     .stats = local_stats,
     .ping = local_ping,

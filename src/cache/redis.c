@@ -220,8 +220,12 @@ static int r_get_with_version(struct cache *c, const char *user_id, const char *
 	freeReplyObject(r);
 	if (reachable && !*version)
 		*version = r_user_version(c, user_id); /* first use: create the version */
-	atomic_fetch_add(hit ? &c->hits : &c->misses, 1);
 	return hit;
+}
+
+static void r_count(struct cache *c, int hit)
+{
+	atomic_fetch_add(hit ? &c->hits : &c->misses, 1);
 }
 
 static void r_bump_user(struct cache *c, const char *user_id)
@@ -271,6 +275,7 @@ static const struct cache_ops redis_ops = {
     .del = r_del,
     .user_version = r_user_version,
     .get_with_version = r_get_with_version,
+    .count = r_count,
     .bump_user = r_bump_user,
     .stats = r_stats,
     .ping = r_ping,

@@ -73,6 +73,7 @@ struct catalog {
 	json_t *behavioral;    /* array of objects, as served */
 	char **strings;        /* owned strings the pointers above refer to */
 	int nstrings;
+	char version[17]; /* hex digest of the problems as served: part of cache keys */
 };
 
 /*
@@ -87,7 +88,10 @@ int catalog_validate(struct err *e);
  * *CHANGED (may be NULL) is set to 1 if rows were written.
  */
 int catalog_sync(struct db *db, int *changed, struct err *e);
-/* Reads the catalog from the database; the caller owns *OUT (catalog_free). */
+/*
+ * Reads the catalog from the database and computes its version; the caller
+ * owns *OUT (catalog_free).
+ */
 int catalog_load(struct db *db, struct catalog **out, struct err *e);
 void catalog_free(struct catalog *c);
 

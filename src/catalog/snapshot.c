@@ -2,6 +2,8 @@
  * snapshot.c: reads the catalog from the database into the immutable
  * in-memory struct catalog, and the lookups over it.
  */
+#include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,6 +217,33 @@ static int load_json_rows(struct db *db, const char *sql, const char *const *col
 	return 0;
 }
 
+/*
+ * The version of the problems as the API serves them: SHA-256 over each
+ * problem's id (statuses are stored by id) and its JSON. Instances that share
+ * a cache but loaded different catalogs (a rolling upgrade) thereby never
+ * answer from each other's cached lists.
+ */
+static void problems_digest(struct catalog *c)
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	for (int i = 0; i < c->nproblems; i++) {
+		char id[24];
+		int n = snprintf(id, sizeof(id), "%lld:", (long long)c->problems[i].id);
+		json_t *o = catalog_problem_json(&c->problems[i]);
+		char *text = json_dumps(o, JSON_COMPACT);
+		EVP_DigestUpdate(ctx, id, (size_t)n);
+		EVP_DigestUpdate(ctx, text, strlen(text) + 1);
+		free(text);
+		json_decref(o);
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	hex_encode(md, (sizeof(c->version) - 1) / 2, c->version);
+}
+
 int catalog_load(struct db *db, struct catalog **out, struct err *e)
 {
 	static const char *const design_cols[] = {"slug",       "title",     "category",
@@ -244,6 +273,7 @@ int catalog_load(struct db *db, struct catalog **out, struct err *e)
 		catalog_free(c);
 		return rc;
 	}
+	problems_digest(c);
 	*out = c;
 	return 0;
 }

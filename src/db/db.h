@@ -90,7 +90,11 @@ void db_release(struct db *db);
 const char *db_dialect(const struct db *db);
 
 int db_prepare(struct db *db, const char *sql, struct db_stmt **out, struct err *e);
-/* Binds (1-based). TEXT or BLOB NULL binds SQL NULL. Return 0 or ERR_INTERNAL. */
+/*
+ * Binds (1-based). TEXT or BLOB NULL binds SQL NULL. Return 0 or ERR_INTERNAL, which
+ * on PostgreSQL includes an integer the parameter's type cannot hold (an
+ * INTEGER parameter given 2^31, say).
+ */
 int db_bind_text(struct db_stmt *st, int i, const char *s);
 int db_bind_textn(struct db_stmt *st, int i, const char *s, size_t n);
 int db_bind_int(struct db_stmt *st, int i, int64_t v);

@@ -6,6 +6,14 @@
  * (PQprepare) and then only executes it. Results come back whole, in text
  * format, and db_step walks their rows.
  *
+ * Parameters go out in the binary format of the type the server inferred
+ * for them: after preparing, one PQdescribePrepared per connection and
+ * statement records each parameter's type, and db_bind_int / db_bind_double
+ * then write 1, 2, 4 or 8 big-endian bytes into a buffer inside the
+ * statement instead of printing and parsing digits. Types without a simple
+ * binary form (NUMERIC, TEXT, ...) get text, as do all strings; blobs are
+ * binary bytea.
+ *
  * A connection that fails is marked broken and reset on its next
  * acquisition; while the server is down requests get ERR_UNAVAILABLE
  * ("database_unavailable", 503) and the pool recovers by itself when it is
@@ -27,15 +35,25 @@
 #define PG_STATEMENT_TIMEOUT 30000 /* ms, per statement */
 #define PG_CONNECT_TIMEOUT   5     /* seconds */
 
+/* Type OIDs of the parameters sent in binary (PostgreSQL's catalog/pg_type.dat; fixed). */
+#define PG_BOOLOID   16
+#define PG_INT8OID   20
+#define PG_INT2OID   21
+#define PG_INT4OID   23
+#define PG_FLOAT4OID 700
+#define PG_FLOAT8OID 701
+
 struct db_stmt {
 	const struct db_ops *ops;
 	struct db *conn;
 	char *sql; /* the original text: the cache key */
 	char name[24];
 	int nparams;
-	char *values[PG_MAX_PARAMS];
-	int lengths[PG_MAX_PARAMS];
-	int formats[PG_MAX_PARAMS];
+	Oid types[PG_MAX_PARAMS];              /* as the server inferred them; 0 if unknown */
+	char *values[PG_MAX_PARAMS];           /* malloc'd, or fixed[i] for a binary number */
+	int lengths[PG_MAX_PARAMS];            /* bytes of binary values (text is NUL-terminated) */
+	int formats[PG_MAX_PARAMS];            /* 0 text, 1 binary */
+	unsigned char fixed[PG_MAX_PARAMS][8]; /* binary ints and floats: no allocation */
 	PGresult *res;
 	int row, nrows, executed, busy, cached;
 	unsigned char *blob; /* decoded bytea of the last col_blob */
@@ -108,10 +126,20 @@ static int pg_pool_open(const char *url, int size, struct db_pool **out, struct 
 	return 0;
 }
 
+/* Drops parameter I (0-based); its value is freed unless it lives in fixed[I]. */
+static void clear_param(struct db_stmt *st, int i)
+{
+	if (st->values[i] != (char *)st->fixed[i])
+		free(st->values[i]);
+	st->values[i] = NULL;
+	st->lengths[i] = 0;
+	st->formats[i] = 0;
+}
+
 static void free_stmt(struct db_stmt *st)
 {
 	for (int i = 0; i < st->nparams; i++)
-		free(st->values[i]);
+		clear_param(st, i);
 	PQclear(st->res);
 	PQfreemem(st->blob);
 	free(st->sql);
@@ -267,6 +295,14 @@ static int rewrite(const char *sql, char **out)
 	return count;
 }
 
+/* Drops the server's side of a prepared statement; errors are ignored. */
+static void deallocate(struct db *db, const char *name)
+{
+	char sql[48];
+	snprintf(sql, sizeof(sql), "DEALLOCATE %s", name);
+	PQclear(PQexec(db->c, sql));
+}
+
 static int pg_prepare(struct db *db, const char *sql, struct db_stmt **out, struct err *e)
 {
 	uint32_t h = db_hash_sql(sql);
@@ -306,6 +342,19 @@ static int pg_prepare(struct db *db, const char *sql, struct db_stmt **out, stru
 		return rc;
 	}
 	PQclear(res);
+	/* The parameter types, once per connection and statement: binds encode for them. */
+	res = PQdescribePrepared(db->c, st->name);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		int rc = map_error(db, res, e);
+		PQclear(res);
+		if (!db->broken)
+			deallocate(db, st->name);
+		free_stmt(st);
+		return rc;
+	}
+	for (int i = 0; i < n && i < PQnparams(res); i++)
+		st->types[i] = PQparamtype(res, i);
+	PQclear(res);
 	st->busy = 1;
 	if (free_slot >= 0) {
 		st->cached = 1;
@@ -321,11 +370,45 @@ static int set_param(struct db_stmt *st, int i, char *value, int len, int format
 		free(value);
 		return ERR_INTERNAL;
 	}
-	free(st->values[i - 1]);
+	clear_param(st, i - 1);
 	st->values[i - 1] = value;
 	st->lengths[i - 1] = len;
 	st->formats[i - 1] = format;
 	return 0;
+}
+
+/* Writes the low N bytes of V to P, most significant first (network order). */
+static void put_be(unsigned char *p, uint64_t v, int n)
+{
+	for (int k = n - 1; k >= 0; k--) {
+		p[k] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+/* Makes parameter I (1-based, checked) the low N bytes of V, big-endian, kept in fixed[]. */
+static int set_binary(struct db_stmt *st, int i, uint64_t v, int n)
+{
+	clear_param(st, i - 1);
+	put_be(st->fixed[i - 1], v, n);
+	st->values[i - 1] = (char *)st->fixed[i - 1];
+	st->lengths[i - 1] = n;
+	st->formats[i - 1] = 1;
+	return 0;
+}
+
+static uint64_t float8_bits(double d)
+{
+	uint64_t u;
+	memcpy(&u, &d, sizeof(u));
+	return u;
+}
+
+static uint64_t float4_bits(float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, sizeof(u));
+	return u;
 }
 
 static int pg_bind_text(struct db_stmt *st, int i, const char *s, size_t n)
@@ -333,14 +416,52 @@ static int pg_bind_text(struct db_stmt *st, int i, const char *s, size_t n)
 	return set_param(st, i, xstrndup(s, n), (int)n, 0);
 }
 
+/* An integer out of the parameter's range is an error, as the server would make it. */
+static int out_of_range(const struct db_stmt *st, int i, int64_t v, const char *type)
+{
+	log_warn("pg_bind_int: %lld does not fit %s parameter $%d of '%.80s'", (long long)v, type,
+	         i, st->sql);
+	return ERR_INTERNAL;
+}
+
 static int pg_bind_int(struct db_stmt *st, int i, int64_t v)
 {
-	return set_param(st, i, xasprintf("%lld", (long long)v), 0, 0);
+	if (i < 1 || i > st->nparams)
+		return ERR_INTERNAL;
+	switch (st->types[i - 1]) {
+	case PG_INT8OID:
+		return set_binary(st, i, (uint64_t)v, 8);
+	case PG_INT4OID:
+		if (v < INT32_MIN || v > INT32_MAX)
+			return out_of_range(st, i, v, "integer");
+		return set_binary(st, i, (uint32_t)(int32_t)v, 4);
+	case PG_INT2OID:
+		if (v < INT16_MIN || v > INT16_MAX)
+			return out_of_range(st, i, v, "smallint");
+		return set_binary(st, i, (uint16_t)(int16_t)v, 2);
+	case PG_FLOAT8OID:
+		return set_binary(st, i, float8_bits((double)v), 8);
+	case PG_FLOAT4OID:
+		return set_binary(st, i, float4_bits((float)v), 4);
+	case PG_BOOLOID:
+		return set_binary(st, i, v != 0, 1);
+	default: /* NUMERIC, TEXT, ...: the server parses the digits */
+		return set_param(st, i, xasprintf("%lld", (long long)v), 0, 0);
+	}
 }
 
 static int pg_bind_double(struct db_stmt *st, int i, double v)
 {
-	return set_param(st, i, xasprintf("%.17g", v), 0, 0);
+	if (i < 1 || i > st->nparams)
+		return ERR_INTERNAL;
+	switch (st->types[i - 1]) {
+	case PG_FLOAT8OID:
+		return set_binary(st, i, float8_bits(v), 8);
+	case PG_FLOAT4OID:
+		return set_binary(st, i, float4_bits((float)v), 4);
+	default:
+		return set_param(st, i, xasprintf("%.17g", v), 0, 0);
+	}
 }
 
 static int pg_bind_blob(struct db_stmt *st, int i, const void *p, size_t n)
@@ -424,21 +545,15 @@ static void pg_finish(struct db_stmt *st)
 	st->res = NULL;
 	PQfreemem(st->blob);
 	st->blob = NULL;
-	for (int i = 0; i < st->nparams; i++) {
-		free(st->values[i]);
-		st->values[i] = NULL;
-		st->lengths[i] = 0;
-		st->formats[i] = 0;
-	}
+	for (int i = 0; i < st->nparams; i++)
+		clear_param(st, i);
 	st->executed = 0;
 	st->row = -1;
 	st->nrows = 0;
 	st->busy = 0;
 	if (!st->cached) {
 		/* Uncached statements are deallocated so the session does not fill up. */
-		char sql[48];
-		snprintf(sql, sizeof(sql), "DEALLOCATE %s", st->name);
-		PQclear(PQexec(st->conn->c, sql));
+		deallocate(st->conn, st->name);
 		free_stmt(st);
 	}
 }

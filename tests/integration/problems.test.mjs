@@ -1,6 +1,6 @@
 // problems.test.mjs: the catalog: problems with filters and pagination,
-// problem detail, topics, companies, lists, design topics and behavioral
-// questions.
+// problem lists read through the cache, problem detail, topics, companies,
+// lists, design topics and behavioral questions.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -260,6 +260,57 @@ describe('status filter and problem detail', () => {
     assertError(await get('/api/v1/problems/..%2F..%2Fetc%2Fpasswd'), 404);
     assertError(await get(`/api/v1/problems/${'x'.repeat(500)}`), 404);
     assertError(await get(`/api/v1/problems/${encodeURIComponent("two-sum' OR '1'='1")}`), 404);
+  });
+});
+
+describe('problem lists are read through the cache', () => {
+  let t;
+  before(async () => {
+    ({ token: t } = await registerUser(base, 'cached'));
+  });
+
+  const list = async (q) => {
+    const r = await api(base, 'GET', `/api/v1/problems${q}`, { token: t });
+    assert.equal(r.status, 200, r.text);
+    return r;
+  };
+  /** The in-process cache's lookups so far, from /metrics. */
+  const lookups = async () => {
+    const text = (await api(base, 'GET', '/metrics')).text;
+    const n = (result) =>
+      Number(text.match(new RegExp(`^maang_cache_requests_total\\{backend="local",result="${result}"\\} (\\d+)$`, 'm'))[1]);
+    return { hit: n('hit'), miss: n('miss') };
+  };
+
+  test('the same filters in any order share one entry: the second read is a hit with the same body', async () => {
+    const c0 = await lookups();
+    const first = await list('?difficulty=easy&list=blind-75&limit=5');
+    assert.deepEqual(await lookups(), { hit: c0.hit, miss: c0.miss + 1 });
+    const second = await list('?limit=5&list=blind-75&difficulty=easy');
+    assert.deepEqual(await lookups(), { hit: c0.hit + 1, miss: c0.miss + 1 });
+    assert.equal(second.text, first.text);
+    assert.match(second.headers.get('content-type'), /^application\/json/);
+    assert.equal(second.json.items.length, 5);
+    // Spelt-out defaults and unknown arguments do not matter; other filters are other entries.
+    await list('?difficulty=easy&offset=0&list=blind-75&limit=5&utm=x');
+    assert.deepEqual(await lookups(), { hit: c0.hit + 2, miss: c0.miss + 1 });
+    const next = await list('?difficulty=easy&list=blind-75&limit=5&offset=5');
+    assert.deepEqual(await lookups(), { hit: c0.hit + 2, miss: c0.miss + 2 });
+    assert.notDeepEqual(next.json.items, first.json.items);
+  });
+
+  test('logging an attempt shows in the next list at once', async () => {
+    const status = (r) => r.json.items.find((p) => p.slug === 'two-sum').status;
+    assert.equal(status(await list('?q=two-sum')), 'todo');
+    assert.equal(status(await list('?q=two-sum')), 'todo'); // now cached
+    assert.equal((await list('?status=solved')).json.total, 0);
+    await logAttempt(base, t, { problem: 'two-sum', outcome: 'solved' });
+    const c0 = await lookups();
+    assert.equal(status(await list('?q=two-sum')), 'solved');
+    assert.deepEqual((await list('?status=solved')).json.items.map((p) => p.slug), ['two-sum']);
+    assert.deepEqual(await lookups(), { hit: c0.hit, miss: c0.miss + 2 });
+    assert.equal(status(await list('?q=two-sum')), 'solved');
+    assert.deepEqual(await lookups(), { hit: c0.hit + 1, miss: c0.miss + 2 });
   });
 });
 

@@ -1,7 +1,8 @@
 // redis.test.mjs: two `maang serve` instances sharing one database and a
-// real, throwaway redis-server: a write on one instance invalidates the
-// cached progress read through the other; Redis going away fails no request
-// and /ready reports it; Redis coming back is picked up by itself.
+// real, throwaway redis-server: a write on one instance (or by `maang
+// import`) invalidates the cached progress and problem lists read through
+// the other; Redis going away fails no request and /ready reports it; Redis
+// coming back is picked up by itself.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import net from 'node:net';
@@ -88,6 +89,29 @@ test('a write through one instance invalidates the progress cached through the o
   assert.equal(after1.json.attempts, 1);
   assert.equal(after1.json.solved.total, 1);
   assert.equal(after1.json.streak.current, 1);
+});
+
+test('a problem list cached on one instance shows a status written through the other or by maang import', async () => {
+  const u = await registerUser(a.base, 'redis-list');
+  const status = async (slug) => {
+    const r = await api(b.base, 'GET', `/api/v1/problems?q=${slug}`, { token: u.token });
+    assert.equal(r.status, 200, r.text);
+    return r.json.items.find((p) => p.slug === slug).status;
+  };
+  const hits = async () =>
+    Number((await api(b.base, 'GET', '/metrics')).text.match(/^maang_cache_requests_total\{backend="redis",result="hit"\} (\d+)$/m)[1]);
+  assert.equal(await status('two-sum'), 'todo');
+  const h0 = await hits();
+  assert.equal(await status('two-sum'), 'todo');
+  assert.equal(await hits(), h0 + 1, 'the second read is a hit');
+  await logAttempt(a.base, u.token, { problem: 'two-sum', outcome: 'failed' });
+  assert.equal(await status('two-sum'), 'attempted');
+
+  assert.equal(await status('coin-change'), 'todo');
+  assert.equal(await status('coin-change'), 'todo'); // cached on B
+  const imp = await a.cli(['import', '--user', u.email, '--format', 'csv', '-'], { input: 'problem,outcome\ncoin-change,solved\n' });
+  assert.equal(imp.code, 0, imp.stdout + imp.stderr);
+  assert.equal(await status('coin-change'), 'solved');
 });
 
 test('an attempt logged through one instance reaches an event stream open on the other', async () => {

@@ -156,10 +156,17 @@ Test(cache, user_entries_carry_their_version)
 	cr_assert_eq(n, 7);
 	cr_assert_str_eq(val, "payload");
 	free(val);
-	/* A write bumps the version: the entry is stale and not returned. */
+	/* A write bumps the version: the entry is stale, not returned, and a miss. */
+	struct cache_stats st;
+	cache_stats(c, &st);
+	cr_assert_eq(st.hits, 1);
+	cr_assert_eq(st.misses, 1);
 	cache_bump_user(c, "u");
 	cr_assert_not(cache_get_user(c, "u", "summary:u", &v2, &val, &n));
 	cr_assert_neq(v2, v);
+	cache_stats(c, &st);
+	cr_assert_eq(st.hits, 1);
+	cr_assert_eq(st.misses, 2);
 	/* Stored at the new version, it is served again. */
 	cache_set_user(c, "summary:u", v2, "fresh", 5, 60);
 	cr_assert(cache_get_user(c, "u", "summary:u", &v, &val, &n));

@@ -160,6 +160,10 @@ Test(redis, user_entries_check_the_shared_version_in_one_step)
 	cache_bump_user(b, "u1"); /* a write on instance B */
 	cr_assert_not(cache_get_user(a, "u1", "p:u1", &v2, &val, &n), "stale everywhere at once");
 	cr_assert_gt(v2, v);
+	struct cache_stats st;
+	cache_stats(a, &st);
+	cr_assert_eq(st.hits, 0);
+	cr_assert_eq(st.misses, 2, "the stale entry counts as a miss");
 	cache_free(a);
 	cache_free(b);
 }
