@@ -24,6 +24,9 @@ struct term {
 };
 
 struct lexindex {
+	uint64_t *mapkeys;  /* seq + 1 -> slot, open addressing (0 = empty) */
+	uint32_t *mapslots; /* UINT32_MAX: the seq has no live slot */
+	size_t mapcap, mapused;
 	struct term *terms; /* open addressing */
 	size_t cap, used;
 	int64_t *seqs;  /* per slot */
@@ -49,6 +52,8 @@ void lex_free(struct lexindex *x)
 	for (size_t i = 0; i < x->cap; i++)
 		free(x->terms[i].p);
 	free(x->terms);
+	free(x->mapkeys);
+	free(x->mapslots);
 	free(x->seqs);
 	free(x->lens);
 	free(x->acc);
@@ -111,15 +116,48 @@ static void add_term(void *arg, uint64_t key)
 	a->x->postings++;
 }
 
+/* The map cell of SEQ (found or empty); grows the map when CREATE. */
+static size_t map_cell(struct lexindex *x, int64_t seq, int create)
+{
+	uint64_t key = (uint64_t)seq + 1;
+	if (create && (x->mapused + 1) * 2 > x->mapcap) {
+		uint64_t *ok = x->mapkeys;
+		uint32_t *os = x->mapslots;
+		size_t oc = x->mapcap;
+		x->mapcap = oc ? oc * 2 : 256;
+		x->mapkeys = xcalloc(x->mapcap, sizeof(uint64_t));
+		x->mapslots = xmalloc(x->mapcap * sizeof(uint32_t));
+		for (size_t i = 0; i < oc; i++) {
+			if (!ok[i])
+				continue;
+			size_t j = (ok[i] * 0x9e3779b97f4a7c15ULL) & (x->mapcap - 1);
+			while (x->mapkeys[j])
+				j = (j + 1) & (x->mapcap - 1);
+			x->mapkeys[j] = ok[i];
+			x->mapslots[j] = os[i];
+		}
+		free(ok);
+		free(os);
+	}
+	if (!x->mapcap)
+		return SIZE_MAX;
+	size_t i = (key * 0x9e3779b97f4a7c15ULL) & (x->mapcap - 1);
+	while (x->mapkeys[i] && x->mapkeys[i] != key)
+		i = (i + 1) & (x->mapcap - 1);
+	return i;
+}
+
 void lex_remove(struct lexindex *x, int64_t seq)
 {
-	for (size_t s = 0; s < x->nslots; s++)
-		if (x->lens[s] && x->seqs[s] == seq) {
-			x->total_len -= x->lens[s];
-			x->lens[s] = 0;
-			x->live--;
-			x->dead++;
-		}
+	size_t c = map_cell(x, seq, 0);
+	if (c == SIZE_MAX || !x->mapkeys[c] || x->mapslots[c] == UINT32_MAX)
+		return;
+	uint32_t s = x->mapslots[c];
+	x->mapslots[c] = UINT32_MAX;
+	x->total_len -= x->lens[s];
+	x->lens[s] = 0;
+	x->live--;
+	x->dead++;
 }
 
 void lex_add(struct lexindex *x, int64_t seq, const char *text)
@@ -133,6 +171,12 @@ void lex_add(struct lexindex *x, int64_t seq, const char *text)
 	}
 	struct add_ctx a = {x, (uint32_t)x->nslots, 0};
 	embed_doc_terms(text ? text : "", add_term, &a);
+	size_t c = map_cell(x, seq, 1);
+	if (!x->mapkeys[c]) {
+		x->mapkeys[c] = (uint64_t)seq + 1;
+		x->mapused++;
+	}
+	x->mapslots[c] = (uint32_t)x->nslots;
 	x->seqs[x->nslots] = seq;
 	/* A document without terms still occupies a live slot of length 1. */
 	x->lens[x->nslots] = a.len ? a.len : 1;
@@ -259,6 +303,7 @@ int lex_search(struct lexindex *x, const char *query, int k, struct lexhit *out)
 size_t lex_bytes(const struct lexindex *x)
 {
 	return sizeof(*x) + x->cap * sizeof(struct term) + x->postings * sizeof(struct posting) +
+	       x->mapcap * (sizeof(uint64_t) + sizeof(uint32_t)) +
 	       x->slotcap * (sizeof(int64_t) + sizeof(uint32_t) + sizeof(float));
 }
 

@@ -1096,7 +1096,7 @@ int mem_search(struct mem *m, struct db *db, const char *user, const struct mem_
 	 * a search reads about K rows, not every candidate. Boosts need them all.
 	 */
 	for (int next = 0; next < n && (boosts || kept < k);) {
-		int chunk = boosts ? n : k - kept + 4;
+		int chunk = boosts ? n : k - kept + 2;
 		if (chunk > n - next)
 			chunk = n - next;
 		if ((rc = hydrate(db, user, c + next, chunk, e)))

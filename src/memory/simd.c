@@ -56,13 +56,23 @@ __attribute__((target("avx2,fma"))) static float dot_f32_avx2(const float *a, co
 __attribute__((target("avx2"))) static int32_t dot_i8_avx2(const int8_t *a, const int8_t *b,
                                                            int dim)
 {
-	__m256i s = _mm256_setzero_si256();
+	__m256i s = _mm256_setzero_si256(), s2 = _mm256_setzero_si256();
 	int i = 0;
+	/* Two independent sums, 32 values a round. */
+	for (; i + 32 <= dim; i += 32) {
+		__m256i x = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(a + i)));
+		__m256i y = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + i)));
+		__m256i x2 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(a + i + 16)));
+		__m256i y2 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + i + 16)));
+		s = _mm256_add_epi32(s, _mm256_madd_epi16(x, y));
+		s2 = _mm256_add_epi32(s2, _mm256_madd_epi16(x2, y2));
+	}
 	for (; i + 16 <= dim; i += 16) {
 		__m256i x = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(a + i)));
 		__m256i y = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + i)));
 		s = _mm256_add_epi32(s, _mm256_madd_epi16(x, y));
 	}
+	s = _mm256_add_epi32(s, s2);
 	__m128i h = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
 	h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4e));
 	h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xb1));

@@ -272,6 +272,37 @@ static int keep_item(const struct vpart *p, size_t i, const struct vfilter *f)
 #define RESCORE_FACTOR 4
 #define QUANT_SLACK    0.05f
 
+/* A min-heap of candidates by score: the root is the worst kept. */
+static void heap_push(struct vhit *h, int *n, int cap, int64_t seq, float score)
+{
+	int i;
+	if (*n < cap) {
+		i = (*n)++;
+		while (i > 0 && h[(i - 1) / 2].score > score) {
+			h[i] = h[(i - 1) / 2];
+			i = (i - 1) / 2;
+		}
+	} else {
+		if (score <= h[0].score)
+			return;
+		/* Replace the root and sift down. */
+		i = 0;
+		for (;;) {
+			int c = 2 * i + 1;
+			if (c >= *n)
+				break;
+			if (c + 1 < *n && h[c + 1].score < h[c].score)
+				c++;
+			if (h[c].score >= score)
+				break;
+			h[i] = h[c];
+			i = c;
+		}
+	}
+	h[i].seq = seq;
+	h[i].score = score;
+}
+
 static void scan_int8(const struct vpart *p, const float *q, int k, float threshold,
                       const struct vfilter *f, struct vhit *out, int *n)
 {
@@ -288,9 +319,9 @@ static void scan_int8(const struct vpart *p, const float *q, int k, float thresh
 		float s = (float)simd_dot_i8(qq, p->qvecs + i * d, p->dim) * qstep * p->qscale[i];
 		if (s < floor)
 			continue;
-		keep(cand, &nc, r, (int64_t)i, s);
-		if (nc == r && cand[r - 1].score > floor)
-			floor = cand[r - 1].score;
+		heap_push(cand, &nc, r, (int64_t)i, s);
+		if (nc == r && cand[0].score > floor)
+			floor = cand[0].score;
 	}
 	for (int j = 0; j < nc; j++) {
 		size_t i = (size_t)cand[j].seq;
