@@ -45,6 +45,8 @@ int mem_init(struct mem *m, const struct config *cfg, struct cache *cache, struc
 	m->threshold = cfg->rag_similarity_threshold;
 	m->top_k = cfg->rag_top_k;
 	m->dedup = cfg->memory_dedup_threshold;
+	pthread_mutex_init(&m->touch_lock, NULL);
+	m->touches = xcalloc(MEM_TOUCH_MAX, sizeof(*m->touches));
 	if (strcmp(cfg->memory_lexical, "database") == 0)
 		m->lexical_db = 1;
 	else if (strcmp(cfg->memory_lexical, "index"))
@@ -56,6 +58,10 @@ int mem_init(struct mem *m, const struct config *cfg, struct cache *cache, struc
 
 void mem_release(struct mem *m)
 {
+	if (m->touches) {
+		pthread_mutex_destroy(&m->touch_lock);
+		free(m->touches);
+	}
 	vindex_free(m->index);
 	embedder_free(m->emb);
 	memset(m, 0, sizeof(*m));
@@ -229,11 +235,20 @@ static int fetch_one(struct db *db, const char *user, const char *id, json_t **o
 	return rc;
 }
 
+static uint32_t pending_touches(struct mem *m, int64_t seq);
+
 int mem_get(struct mem *m, struct db *db, const char *user, const char *id, json_t **out,
             struct err *e)
 {
-	(void)m;
-	return fetch_one(db, user, id, out, NULL, e);
+	int64_t seq = 0;
+	int rc = fetch_one(db, user, id, out, &seq, e);
+	uint32_t pending = rc ? 0 : pending_touches(m, seq);
+	if (pending) {
+		json_t *ac = json_object_get(*out, "access_count");
+		json_object_set_new(*out, "access_count",
+		                    json_integer(json_integer_value(ac) + (json_int_t)pending));
+	}
+	return rc;
 }
 
 /*
@@ -309,6 +324,7 @@ static void wake_worker(struct mem *m)
 	if (!m->running)
 		return;
 	pthread_mutex_lock(&m->lock);
+	m->kick = 1;
 	pthread_cond_signal(&m->wake);
 	pthread_mutex_unlock(&m->lock);
 }
@@ -964,33 +980,69 @@ static int cand_cmp(const void *pa, const void *pb)
 	return a->seq < b->seq ? 1 : (a->seq > b->seq ? -1 : 0);
 }
 
-static int touch_hits(struct db *db, const struct cand *c, int n, int64_t now)
+/* Counts an access to each hit; the worker writes them (mem_flush_touches). */
+static void touch_hits(struct mem *m, const struct cand *c, int n, int64_t now)
 {
-	struct err e = {0};
+	if (!m->touches)
+		return;
+	pthread_mutex_lock(&m->touch_lock);
+	for (int i = 0; i < n; i++) {
+		size_t j = 0;
+		while (j < m->ntouches && m->touches[j].seq != c[i].seq)
+			j++;
+		if (j == m->ntouches) {
+			if (m->ntouches == MEM_TOUCH_MAX)
+				continue; /* full until the next flush: this access goes uncounted
+				           */
+			m->touches[m->ntouches++] = (struct mem_touch){c[i].seq, 0, 0};
+		}
+		m->touches[j].count++;
+		m->touches[j].at = now;
+	}
+	pthread_mutex_unlock(&m->touch_lock);
+}
+
+/* Accesses of SEQ not written yet (so a read on this instance sees its own count). */
+static uint32_t pending_touches(struct mem *m, int64_t seq)
+{
+	uint32_t n = 0;
+	if (!m->touches)
+		return 0;
+	pthread_mutex_lock(&m->touch_lock);
+	for (size_t j = 0; j < m->ntouches; j++)
+		if (m->touches[j].seq == seq)
+			n = m->touches[j].count;
+	pthread_mutex_unlock(&m->touch_lock);
+	return n;
+}
+
+int mem_flush_touches(struct mem *m, struct db *db, struct err *e)
+{
+	if (!m->touches)
+		return 0;
+	pthread_mutex_lock(&m->touch_lock);
+	size_t n = m->ntouches;
+	struct mem_touch *t = NULL;
+	if (n) {
+		t = xmalloc(n * sizeof(*t));
+		memcpy(t, m->touches, n * sizeof(*t));
+		m->ntouches = 0;
+	}
+	pthread_mutex_unlock(&m->touch_lock);
 	if (!n)
 		return 0;
-	struct buf sql;
-	buf_init(&sql, 8192);
-	buf_puts(&sql, "UPDATE memories SET access_count = access_count + 1, last_accessed_at = ? "
-	               "WHERE seq IN (");
-	for (int i = 0; i < n; i++)
-		buf_puts(&sql, i ? ", ?" : "?");
-	buf_puts(&sql, ")");
-	struct db_stmt *st = NULL;
-	int rc = db_begin(db, &e);
-	if (!rc && !(rc = db_prepare(db, sql.data, &st, &e))) {
-		db_bind_int(st, 1, now);
-		for (int i = 0; i < n; i++)
-			db_bind_int(st, i + 2,
-			            c[i].seq); /* the user's own rows (hydrate checked) */
-		rc = db_step(st, &e) < 0 ? -1 : 0;
-		db_finish(st);
-	}
+	int rc = db_begin(db, e);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = db_run(db, e, NULL,
+		            "UPDATE memories SET access_count = access_count + ?, "
+		            "last_accessed_at = CASE WHEN last_accessed_at IS NULL OR "
+		            "last_accessed_at < ? THEN ? ELSE last_accessed_at END WHERE seq = ?",
+		            "iiii", (int64_t)t[i].count, t[i].at, t[i].at, t[i].seq);
 	if (!rc)
-		rc = db_commit(db, &e);
+		rc = db_commit(db, e);
 	if (rc)
-		db_rollback(db);
-	buf_release(&sql);
+		db_rollback(db); /* the counts of this round are lost; searches go on */
+	free(t);
 	return rc;
 }
 
@@ -1126,7 +1178,7 @@ int mem_search(struct mem *m, struct db *db, const char *user, const struct mem_
 		json_array_append(items, row);
 	}
 	if (q->touch)
-		touch_hits(db, c, shown, now);
+		touch_hits(m, c, shown, now);
 	for (int i = 0; i < kept; i++)
 		json_decref(c[i].row);
 	*out = json_pack("{s:o,s:s,s:s,s:f,s:b}", "items", items, "mode", mode_name(q->mode),
@@ -1281,39 +1333,78 @@ out:
 	return rc < 0 ? rc : 0;
 }
 
+static int64_t mono_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/*
+ * Every MEM_TOUCH_FLUSH seconds: the access counts. Every
+ * MEM_WORKER_INTERVAL seconds, or at once when a write was stored without a
+ * vector: the backfill, retried with backoff while the provider fails.
+ */
 static void *worker_main(void *arg)
 {
 	struct mem *m = arg;
 	int backoff = 1;
+	int64_t next_backfill = 0;
 	pthread_mutex_lock(&m->lock);
 	while (!m->stop) {
+		int kick = m->kick;
+		m->kick = 0;
 		pthread_mutex_unlock(&m->lock);
 		struct err e = {0};
 		struct db *db = NULL;
 		int done = 0, rc = db_acquire(m->pool, &db, &e);
 		if (!rc) {
-			while (!(rc = mem_backfill(m, db, &done, &e)) && done > 0 && !m->stop)
-				log_msg(LOG_INFO, "mem_worker: embedded %d memories with %s", done,
-				        m->emb->model);
+			struct err te = {0};
+			if (mem_flush_touches(m, db, &te))
+				log_msg(LOG_WARN, "mem_worker: access counts not written: %s",
+				        te.msg);
+			if (kick || mono_seconds() >= next_backfill) {
+				while (!(rc = mem_backfill(m, db, &done, &e)) && done > 0 &&
+				       !m->stop)
+					log_msg(LOG_INFO,
+					        "mem_worker: embedded %d memories with %s", done,
+					        m->emb->model);
+				if (rc) {
+					log_msg(LOG_WARN, "mem_worker: %s (retrying in %d s)",
+					        e.msg, backoff);
+					next_backfill = mono_seconds() + backoff;
+					backoff = backoff < MEM_WORKER_RETRY_MAX
+					              ? backoff * 2
+					              : MEM_WORKER_RETRY_MAX;
+				} else {
+					next_backfill = mono_seconds() + MEM_WORKER_INTERVAL;
+					backoff = 1;
+				}
+			}
 			db_release(db);
-		}
-		int wait = MEM_WORKER_INTERVAL;
-		if (rc) {
-			log_msg(LOG_WARN, "mem_worker: %s (retrying in %d s)", e.msg, backoff);
-			wait = backoff;
-			backoff =
-			    backoff < MEM_WORKER_RETRY_MAX ? backoff * 2 : MEM_WORKER_RETRY_MAX;
 		} else {
-			backoff = 1;
+			log_msg(LOG_WARN, "mem_worker: %s", e.msg);
 		}
+		int64_t wait = next_backfill - mono_seconds();
+		if (wait > MEM_TOUCH_FLUSH)
+			wait = MEM_TOUCH_FLUSH;
+		if (wait < 1)
+			wait = 1;
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += wait;
 		pthread_mutex_lock(&m->lock);
-		if (!m->stop)
+		if (!m->stop && !m->kick)
 			pthread_cond_timedwait(&m->wake, &m->lock, &until);
 	}
 	pthread_mutex_unlock(&m->lock);
+	/* The last accesses, before the pool closes. */
+	struct err e = {0};
+	struct db *db = NULL;
+	if (db_acquire(m->pool, &db, &e) == 0) {
+		mem_flush_touches(m, db, &e);
+		db_release(db);
+	}
 	return NULL;
 }
 

@@ -35,10 +35,18 @@
 #define MEM_QUERY_MAX      1000   /* bytes of a search query */
 #define MEM_K_MAX          50     /* results of one search */
 #define MEM_LIST_LIMIT_MAX 500
-#define MEM_FILTERS_MAX    4  /* metadata keys in one list filter */
-#define MEM_CANDIDATES     50 /* hits each retriever hands to the fusion */
-#define MEM_RRF_K          60 /* reciprocal-rank fusion constant */
-#define MEM_BACKFILL_BATCH 64 /* memories embedded per backfill step */
+#define MEM_FILTERS_MAX    4    /* metadata keys in one list filter */
+#define MEM_CANDIDATES     50   /* hits each retriever hands to the fusion */
+#define MEM_RRF_K          60   /* reciprocal-rank fusion constant */
+#define MEM_BACKFILL_BATCH 64   /* memories embedded per backfill step */
+#define MEM_TOUCH_MAX      4096 /* memories with accesses waiting to be written */
+#define MEM_TOUCH_FLUSH    5    /* seconds between writes of access counts */
+
+struct mem_touch {
+	int64_t seq;
+	uint32_t count;
+	int64_t at;
+};
 
 enum mem_kind {
 	MEM_CONVERSATION,
@@ -59,12 +67,19 @@ struct mem {
 	double dedup;            /* MEMORY_DEDUP_THRESHOLD */
 	int lexical_db;          /* MEMORY_LEXICAL=database: full text by SQL, not in memory */
 	uint64_t embed_failures; /* writes stored without a vector */
+	/*
+	 * Accesses counted by searches, written by the worker every
+	 * MEM_TOUCH_FLUSH seconds (a search never waits on a write).
+	 */
+	pthread_mutex_t touch_lock;
+	struct mem_touch *touches;
+	size_t ntouches;
 	/* The background embedder (mem_worker_start). */
 	struct db_pool *pool;
 	pthread_t worker;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	int running, stop;
+	int running, stop, kick; /* kick: a write is waiting for a vector */
 };
 
 int mem_init(struct mem *m, const struct config *cfg, struct cache *cache, struct err *e);
@@ -121,7 +136,7 @@ struct mem_query {
 	double recency;    /* 0..1: weight of a boost for recent memories */
 	double importance; /* 0..1: weight of a boost for important memories */
 	int include_expired;
-	int touch;           /* count the access on the returned memories */
+	int touch;           /* count the access on the returned memories (written later) */
 	const char *exclude; /* a memory id to leave out (the coach's own turn) */
 };
 
@@ -167,6 +182,8 @@ int mem_pending(struct mem *m, struct db *db, int64_t *n, struct err *e);
 #define MEM_WORKER_INTERVAL  30
 #define MEM_WORKER_RETRY_MAX 8 /* seconds between attempts while the provider fails */
 void mem_worker_start(struct mem *m, struct db_pool *pool);
+/* Writes the access counts searches have gathered; the worker calls it. */
+int mem_flush_touches(struct mem *m, struct db *db, struct err *e);
 void mem_worker_stop(struct mem *m);
 
 #endif

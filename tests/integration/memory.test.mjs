@@ -141,6 +141,25 @@ describe('memories', () => {
     assert.ok(g.json.memory.access_count >= 1);
   });
 
+  test('access counts reach the database in the background', async () => {
+    const u = await registerUser(base, 'mem-access');
+    const r = await create(u.token, { content: 'Quickselect partitions around a random pivot.' });
+    const id = r.json.memory.id;
+    await search(u.token, 'quickselect pivot');
+    // The list reads the database alone; the worker writes counts every 5 s.
+    const deadline = Date.now() + 12000;
+    for (;;) {
+      const l = await api(base, 'GET', '/api/v1/memories', { token: u.token });
+      const m = l.json.items.find((x) => x.id === id);
+      if (m.access_count === 1) {
+        assert.match(m.last_accessed_at, /^\d{4}-/);
+        break;
+      }
+      assert.ok(Date.now() < deadline, 'access count written within 12 s');
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  });
+
   test('a patch changes what search finds, at once', async () => {
     const r = await create(a.token, { content: 'Trie insert walks one node per character.' });
     const id = r.json.memory.id;
