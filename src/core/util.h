@@ -51,6 +51,7 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* Copies the first N bytes of S (which must hold N bytes) and a NUL. */
 char *xstrndup(const char *s, size_t n);
 /* printf into a new string; the caller owns it. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -622,7 +622,7 @@ int coach_chat(struct coach *c, struct db *db, const struct audit_ctx *ctx, cons
 	if (rc)
 		goto out;
 	/* Retrieval reads at most MEM_QUERY_MAX bytes of a long message. */
-	query = xstrndup(message, MEM_QUERY_MAX);
+	query = xstrndup(message, strnlen(message, MEM_QUERY_MAX));
 	utf8_sanitize(query);
 	struct mem_query q = {0};
 	q.q = query;
@@ -677,8 +677,10 @@ int coach_chat(struct coach *c, struct db *db, const struct audit_ctx *ctx, cons
 		json_decref(ids);
 		goto out;
 	}
-	if ((rc =
-	         save_message(db, user, session, "user", message, json_array(), NULL, msg_id, e)) ||
+	json_t *none = json_array();
+	rc = save_message(db, user, session, "user", message, none, NULL, msg_id, e);
+	json_decref(none);
+	if (rc ||
 	    (rc =
 	         save_message(db, user, session, "assistant", reply, ids, provider, reply_id, e)) ||
 	    (rc = db_commit(db, e))) {

@@ -272,9 +272,19 @@ static int take_vector(struct embedder *m, json_t *values, float *out, struct er
 	return 0;
 }
 
+/* Bytes of T sent to a provider: at most EMBED_TEXT_MAX, never half a character. */
+static size_t text_len(const char *t)
+{
+	size_t n = strnlen(t, EMBED_TEXT_MAX);
+	if (n == EMBED_TEXT_MAX)
+		while (n > 0 && ((unsigned char)t[n] & 0xC0) == 0x80)
+			n--;
+	return n;
+}
+
 static json_t *text_part(const char *t)
 {
-	return json_pack("{s:[{s:s%}]}", "parts", "text", t, strnlen(t, EMBED_TEXT_MAX));
+	return json_pack("{s:[{s:s%}]}", "parts", "text", t, text_len(t));
 }
 
 static int http_embed(struct embedder *base, const char *const *texts, int n, float *out,
@@ -294,8 +304,7 @@ static int http_embed(struct embedder *base, const char *const *texts, int n, fl
 				                                     "content", text_part(t)));
 				free(name);
 			} else {
-				json_array_append_new(arr,
-				                      json_stringn(t, strnlen(t, EMBED_TEXT_MAX)));
+				json_array_append_new(arr, json_stringn(t, text_len(t)));
 			}
 		}
 		if (m->gemini)
