@@ -67,7 +67,7 @@ static const struct config_key keys[] = {
     {"RAG_TOP_K", K_INT, S(rag_top_k), "5", 0, 1, 50, "memories retrieved per query"},
     {"RAG_SIMILARITY_THRESHOLD", K_REAL, S(rag_similarity_threshold), "0.2", 0, 0, 1,
      "minimum cosine similarity of a vector hit"},
-    {"MEMORY_DEDUP_THRESHOLD", K_REAL, S(memory_dedup_threshold), "0.95", 0, 0, 1,
+    {"MEMORY_DEDUP_THRESHOLD", K_REAL, S(memory_dedup_threshold), "0.92", 0, 0, 1,
      "cosine above which a new memory merges into an existing one"},
     {"MEMORY_INDEX_MB", K_INT, S(memory_index_mb), "256", 0, 1, 65536,
      "memory budget of the in-memory vector index"},

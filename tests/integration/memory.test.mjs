@@ -99,6 +99,31 @@ describe('memories', () => {
     assert.equal(other.status, 201);
   });
 
+  test('a near duplicate (one word changed) merges, keeping the newer text', async () => {
+    const u = await registerUser(base, 'mem-near');
+    const long =
+      'Meta onsite feedback: strong on graph traversal and complexity analysis, but I forgot ' +
+      'to test the empty input and the single node case before saying I was done, and I ran ' +
+      'a little long on the second question about merging intervals';
+    const first = await create(u.token, { content: long });
+    assert.equal(first.status, 201);
+    const near = await create(u.token, { content: long.replace('little long', 'bit long') });
+    assert.equal(near.status, 200, near.text);
+    assert.equal(near.json.merged, true);
+    assert.equal(near.json.memory.id, first.json.memory.id);
+    assert.match(near.json.memory.content, /a bit long/);
+    const h = await api(base, 'GET', `/api/v1/memories/${first.json.memory.id}/history`, {
+      token: u.token,
+    });
+    assert.equal(h.json.items[1].event, 'MERGE');
+    assert.match(h.json.items[1].old_content, /a little long/);
+    // A different note on the same subject stays separate.
+    const other = await create(u.token, {
+      content: 'Google phone screen: interval scheduling, finished early, asked about heaps.',
+    });
+    assert.equal(other.status, 201);
+  });
+
   test('hybrid search finds paraphrases, abbreviations and typos', async () => {
     const notes = {
       dp: 'Edit distance: a dynamic programming table over prefixes of both strings; insert, delete and replace.',
