@@ -530,6 +530,44 @@ out:
 	return rc;
 }
 
+/* A memory as it stands, read in the caller's transaction before a change. */
+struct existing {
+	int64_t seq;
+	char *content, *meta;
+	int kind, has_from, has_to;
+	int64_t valid_from, valid_to;
+};
+
+/* ERR_NOT_FOUND unless ID is one of USER's memories; free X's strings after. */
+static int read_existing(struct db *db, const char *user, const char *id, struct existing *x,
+                         struct err *e)
+{
+	memset(x, 0, sizeof(*x));
+	struct db_stmt *st;
+	int rc = db_query(db, &st, e,
+	                  "SELECT seq, content, metadata, kind, valid_from, valid_to FROM memories "
+	                  "WHERE user_id = ? AND id = ?",
+	                  "tt", user, id);
+	if (rc)
+		return rc;
+	if ((rc = db_step(st, e)) == DB_ROW) {
+		x->seq = db_col_int(st, 0);
+		x->content = xstrdup(db_col_text(st, 1));
+		x->meta = xstrdup(db_col_text(st, 2));
+		x->kind = mem_kind_parse(db_col_text(st, 3));
+		x->has_from = !db_col_is_null(st, 4);
+		x->valid_from = db_col_int(st, 4);
+		x->has_to = !db_col_is_null(st, 5);
+		x->valid_to = db_col_int(st, 5);
+	}
+	db_finish(st);
+	if (rc < 0)
+		return rc;
+	if (!x->seq)
+		return err_set(e, ERR_NOT_FOUND, "not_found", "no memory '%.40s'", id);
+	return 0;
+}
+
 int mem_update(struct mem *m, struct db *db, const struct audit_ctx *ctx, const char *user,
                const char *id, const struct mem_in *in, json_t **out, struct err *e)
 {
@@ -540,33 +578,19 @@ int mem_update(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 	uint64_t version = 0;
 	char *old_content = NULL, *old_meta = NULL, *meta = NULL, hash[65];
 	int kind = 0, has_from = 0, has_to = 0;
+	struct existing x;
 	int rc = db_begin(db, e);
 	if (rc)
 		goto out;
-	struct db_stmt *st;
-	if ((rc =
-	         db_query(db, &st, e,
-	                  "SELECT seq, content, metadata, kind, valid_from, valid_to FROM memories "
-	                  "WHERE user_id = ? AND id = ?",
-	                  "tt", user, id)))
+	rc = read_existing(db, user, id, &x, e);
+	old_content = x.content;
+	old_meta = x.meta;
+	if (rc)
 		goto fail;
-	if ((rc = db_step(st, e)) == DB_ROW) {
-		seq = db_col_int(st, 0);
-		old_content = xstrdup(db_col_text(st, 1));
-		old_meta = xstrdup(db_col_text(st, 2));
-		kind = mem_kind_parse(db_col_text(st, 3));
-		has_from = !db_col_is_null(st, 4);
-		valid_from = db_col_int(st, 4);
-		has_to = !db_col_is_null(st, 5);
-		valid_to = db_col_int(st, 5);
-	}
-	db_finish(st);
-	if (rc < 0)
-		goto fail;
-	if (!seq) {
-		rc = err_set(e, ERR_NOT_FOUND, "not_found", "no memory '%.40s'", id);
-		goto fail;
-	}
+	seq = x.seq;
+	kind = x.kind;
+	has_from = x.has_from, valid_from = x.valid_from;
+	has_to = x.has_to, valid_to = x.valid_to;
 	if (in->kind)
 		kind = mem_kind_parse(in->kind);
 	if (in->valid_from >= 0)
@@ -639,28 +663,15 @@ int mem_delete(struct mem *m, struct db *db, const struct audit_ctx *ctx, const 
 {
 	int64_t now = time_now(), seq = 0;
 	uint64_t version = 0;
-	char *old_content = NULL, *old_meta = NULL;
+	struct existing x;
 	int rc = db_begin(db, e);
 	if (rc)
 		return rc;
-	struct db_stmt *st;
-	if ((rc = db_query(
-	         db, &st, e,
-	         "SELECT seq, content, metadata FROM memories WHERE user_id = ? AND id = ?", "tt",
-	         user, id)))
+	rc = read_existing(db, user, id, &x, e);
+	char *old_content = x.content, *old_meta = x.meta;
+	if (rc)
 		goto fail;
-	if ((rc = db_step(st, e)) == DB_ROW) {
-		seq = db_col_int(st, 0);
-		old_content = xstrdup(db_col_text(st, 1));
-		old_meta = xstrdup(db_col_text(st, 2));
-	}
-	db_finish(st);
-	if (rc < 0)
-		goto fail;
-	if (!seq) {
-		rc = err_set(e, ERR_NOT_FOUND, "not_found", "no memory '%.40s'", id);
-		goto fail;
-	}
+	seq = x.seq;
 	if ((rc = db_run(db, e, NULL, "DELETE FROM memories WHERE seq = ?", "i", seq)) ||
 	    (rc = history_add(db, user, id, "DELETE", old_content, NULL, old_meta, NULL, now, e)) ||
 	    (rc = bump_version(db, user, -1, &version, e)) ||

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 
 import { api, assertError, logAttempt, registerUser, serve } from './harness.mjs';
+import { parseSse } from './sse.mjs';
 
 let base;
 
@@ -37,21 +38,6 @@ const progress = (token) => getJson(token, '/api/v1/progress');
 const memories = (token, query = '') => getJson(token, `/api/v1/memories?limit=500${query}`);
 
 /** The events of a text/event-stream body: [{event, data}] with data parsed. */
-function parseSse(text) {
-  const events = [];
-  for (const block of text.split('\n\n')) {
-    if (!block.trim()) continue;
-    const ev = {};
-    for (const line of block.split('\n')) {
-      const m = line.match(/^(event|data|id): ?(.*)$/);
-      if (m) ev[m[1]] = m[2];
-    }
-    if (ev.data !== undefined) ev.data = JSON.parse(ev.data);
-    events.push(ev);
-  }
-  return events;
-}
-
 /** A streamed coach turn: {status, type, events, deltas, done, error}. */
 async function askStream(token, body, headers = {}) {
   const res = await fetch(base + '/api/v1/coach/chat', {

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { fakeEmbedding, startFakeProviders } from './fake_providers.mjs';
 import { api, registerUser, start } from './harness.mjs';
+import { parseSse } from './sse.mjs';
 
 const OPENAI_KEY = 'test-openai-key';
 const GOOGLE_KEY = 'test-google-key';
@@ -47,21 +48,6 @@ const dot = (a, b) => a.reduce((s, x, i) => s + x * b[i], 0);
 const fakeReply = (message, system) => `FAKE-LLM reply to: ${message}. Context chars: ${[...system].length}.`;
 
 /** The events of a text/event-stream body: [{event, data}] with data parsed. */
-function parseSse(text) {
-  const events = [];
-  for (const block of text.split('\n\n')) {
-    if (!block.trim()) continue;
-    const ev = {};
-    for (const line of block.split('\n')) {
-      const m = line.match(/^(event|data|id): ?(.*)$/);
-      if (m) ev[m[1]] = m[2];
-    }
-    if (ev.data !== undefined) ev.data = JSON.parse(ev.data);
-    events.push(ev);
-  }
-  return events;
-}
-
 function helpers(ctx) {
   const h = {
     async memory(token, body) {

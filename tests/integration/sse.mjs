@@ -76,3 +76,22 @@ export async function openStream(url, headers = {}) {
   };
   return stream;
 }
+
+/**
+ * The events of a whole text/event-stream body: [{event, data, id}], data
+ * parsed as JSON (a streamed answer that has ended, as opposed to openStream).
+ */
+export function parseSse(text) {
+  const events = [];
+  for (const block of text.split('\n\n')) {
+    if (!block.trim()) continue;
+    const ev = {};
+    for (const line of block.split('\n')) {
+      const m = line.match(/^(event|data|id): ?(.*)$/);
+      if (m) ev[m[1]] = m[2];
+    }
+    if (ev.data !== undefined) ev.data = JSON.parse(ev.data);
+    events.push(ev);
+  }
+  return events;
+}
