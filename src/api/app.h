@@ -91,5 +91,6 @@ int h_problem_similar(struct http_req *r);
 int h_coach_chat(struct http_req *r);
 int h_coach_session(struct http_req *r);
 int h_providers(struct http_req *r);
+int h_reviews_due(struct http_req *r);
 
 #endif

@@ -70,7 +70,8 @@ int h_attempt(struct http_req *r)
 int h_attempt_delete(struct http_req *r)
 {
 	struct audit_ctx ctx = api_audit_ctx(r);
-	int rc = practice_delete_attempt(r->db, &ctx, r->user.id, r->params[0], &r->err);
+	int rc = practice_delete_attempt(r->db, APP(r)->catalog, &ctx, r->user.id, r->params[0],
+	                                 &r->err);
 	if (rc)
 		return rc;
 	struct err me = {0};

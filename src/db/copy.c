@@ -46,8 +46,8 @@ static const struct table tables[] = {
      "ittititittiii", 1},
     {"problem_progress", "user_id,problem_id",
      "user_id,problem_id,status,attempts,solved_count,first_at,last_at,last_outcome,"
-     "best_minutes,next_review",
-     "titiiiitii", 0},
+     "best_minutes,next_review,stability,difficulty,reviews,lapses,last_review",
+     "titiiiitiiddiii", 0},
     {"activity_days", "user_id,day", "user_id,day,count", "tii", 0},
     {"activity_log", "id", "id,user_id,action,entity,entity_id,detail,ip,request_id,at",
      "ittttjtti", 1},

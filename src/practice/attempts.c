@@ -4,12 +4,15 @@
  * attempts on every change, so attempts logged or imported out of order, or
  * deleted, always leave the same state as in-order logging.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/json.h"
 #include "core/timeutil.h"
 #include "core/tz.h"
+#include "learning/fsrs.h"
+#include "learning/review.h"
 #include "practice/practice.h"
 
 static int outcome_ok(const char *s)
@@ -148,18 +151,35 @@ static int recompute_progress(struct db *db, const char *user_id, int64_t proble
 /* Columns of a progress row, in the order progress_row_json reads them. */
 #define PROGRESS_COLS                                                                              \
 	"status, attempts, solved_count, first_at, last_at, last_outcome, best_minutes, "          \
-	"next_review"
+	"next_review, stability, difficulty, reviews, lapses, last_review"
 #define PROGRESS_RETURNING "RETURNING " PROGRESS_COLS
 
 static json_t *progress_row_json(struct db_stmt *st)
 {
-	return json_pack(
+	json_t *o = json_pack(
 	    "{s:s, s:I, s:I, s:o, s:o, s:s, s:o, s:o}", "status", db_col_text(st, 0), "attempts",
 	    (json_int_t)db_col_int(st, 1), "solved_count", (json_int_t)db_col_int(st, 2),
 	    "first_attempt_at", iso_or_null(0, db_col_int(st, 3)), "last_attempt_at",
 	    iso_or_null(0, db_col_int(st, 4)), "last_outcome", db_col_text(st, 5), "best_minutes",
 	    db_col_is_null(st, 6) ? json_null() : json_integer(db_col_int(st, 6)), "next_review",
 	    iso_or_null(db_col_is_null(st, 7), db_col_int(st, 7)));
+	if (!db_col_is_null(st, 8)) {
+		/* The review state (learning/review.h): stability in days, recall now. */
+		struct fsrs_params fp;
+		fsrs_default_params(&fp);
+		double stab = db_col_double(st, 8);
+		int64_t last = db_col_int(st, 12), now = time_now();
+		double days = now > last ? (double)(now - last) / FSRS_DAY_SECONDS : 0;
+		json_object_set_new(o, "stability", json_real(round(stab * 10000) / 10000));
+		json_object_set_new(o, "fsrs_difficulty",
+		                    json_real(round(db_col_double(st, 9) * 10000) / 10000));
+		json_object_set_new(o, "reviews", json_integer(db_col_int(st, 10)));
+		json_object_set_new(o, "lapses", json_integer(db_col_int(st, 11)));
+		json_object_set_new(
+		    o, "recall",
+		    json_real(round(fsrs_retrievability(&fp, stab, days) * 10000) / 10000));
+	}
+	return o;
 }
 
 int practice_problem_progress(struct db *db, const char *user_id, int64_t problem_id, json_t **out,
@@ -266,7 +286,8 @@ int practice_insert_attempt(struct db *db, const struct catalog *c, const struct
 	                 in->solution_url, at, day, now)))
 		return rc;
 	if ((rc = add_to_progress(db, user_id, p->id, in, at, progress, e)) ||
-	    (rc = day_counter(db, user_id, day, 1, e)))
+	    (rc = day_counter(db, user_id, day, 1, e)) ||
+	    (rc = review_refresh(db, c, user_id, p->id, progress ? *progress : NULL, e)))
 		return rc;
 	return 0;
 }
@@ -384,8 +405,8 @@ int practice_list_attempts(struct db *db, const struct catalog *c, const char *u
 	return 0;
 }
 
-int practice_delete_attempt(struct db *db, const struct audit_ctx *ctx, const char *user_id,
-                            const char *id, struct err *e)
+int practice_delete_attempt(struct db *db, const struct catalog *c, const struct audit_ctx *ctx,
+                            const char *user_id, const char *id, struct err *e)
 {
 	struct db_stmt *st;
 	int64_t problem_id = 0, day = 0;
@@ -408,6 +429,7 @@ int practice_delete_attempt(struct db *db, const struct audit_ctx *ctx, const ch
 		goto fail;
 	if ((rc = db_run(db, e, NULL, "DELETE FROM attempts WHERE id = ?", "t", id)) ||
 	    (rc = recompute_progress(db, user_id, problem_id, e)) ||
+	    (rc = review_refresh(db, c, user_id, problem_id, NULL, e)) ||
 	    (rc = day_counter(db, user_id, day, -1, e)) ||
 	    (rc = audit_log(db, ctx, "attempt.delete", "attempt", id, NULL, e)) ||
 	    (rc = db_commit(db, e)))

@@ -63,8 +63,8 @@ int practice_list_attempts(struct db *db, const struct catalog *c, const char *u
 int practice_get_attempt(struct db *db, const struct catalog *c, const char *user_id,
                          const char *id, json_t **out, struct err *e);
 /* ERR_NOT_FOUND unless ID is one of the user's attempts. */
-int practice_delete_attempt(struct db *db, const struct audit_ctx *ctx, const char *user_id,
-                            const char *id, struct err *e);
+int practice_delete_attempt(struct db *db, const struct catalog *c, const struct audit_ctx *ctx,
+                            const char *user_id, const char *id, struct err *e);
 /* The user's progress on one problem, or a "todo" object. */
 int practice_problem_progress(struct db *db, const char *user_id, int64_t problem_id, json_t **out,
                               struct err *e);
