@@ -285,6 +285,10 @@ int h_topic(struct http_req *r)
 	json_object_set_new(o, "solved", json_integer(solved));
 	json_object_set_new(o, "attempted", json_integer(attempted));
 	json_object_set_new(o, "problems", problems);
+	if ((rc = learn_topic_mastery(r, t->slug, o))) {
+		json_decref(o);
+		return rc;
+	}
 	return http_reply(r, 200, o);
 }
 

@@ -1,9 +1,13 @@
 /*
- * h_learning.c: REST handlers of the learning engine: due reviews.
+ * h_learning.c: REST handlers of the learning engine: due reviews, weaknesses,
+ * recommendations, and topic mastery for the progress and topic routes.
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "core/timeutil.h"
+#include "learning/engine.h"
 #include "learning/review.h"
 #include "practice/practice.h"
 
@@ -33,4 +37,74 @@ int h_reviews_due(struct http_req *r)
 	if (rc)
 		return rc;
 	return http_reply(r, 200, out);
+}
+
+int h_weaknesses(struct http_req *r)
+{
+	struct learn_state s;
+	int rc = learn_load(r->db, APP(r)->catalog, r->user.id, time_now(), &s, &r->err);
+	if (rc)
+		return rc;
+	json_t *out;
+	rc = learn_weakness_report(r->db, &s, r->user.id, &out, &r->err);
+	learn_release(&s);
+	if (rc)
+		return rc;
+	return http_reply(r, 200, out);
+}
+
+int h_recommendations(struct http_req *r)
+{
+	int64_t limit;
+	int rc = http_query_int(r, "limit", 10, 1, LEARN_REC_LIMIT_MAX, &limit);
+	if (rc)
+		return rc;
+	/* Cached per user version (any write of theirs invalidates) and per hour. */
+	char key[CACHE_KEY_MAX], *val;
+	size_t len;
+	uint64_t version = 0;
+	int64_t now = time_now();
+	snprintf(key, sizeof(key), "recs:%s:%lld:%lld", r->user.id, (long long)limit,
+	         (long long)(now / 3600));
+	if (cache_get_user(APP(r)->cache, r->user.id, key, &version, &val, &len))
+		return http_reply_raw(r, 200, "application/json", val, len);
+	struct learn_state s;
+	if ((rc = learn_load(r->db, APP(r)->catalog, r->user.id, now, &s, &r->err)))
+		return rc;
+	json_t *out = learn_recommendations(&s, (int)limit);
+	learn_release(&s);
+	char *text = json_dump_compact(out);
+	json_decref(out);
+	cache_set_user(APP(r)->cache, key, version, text, strlen(text), CACHE_DEFAULT_TTL);
+	return http_reply_raw(r, 200, "application/json", text, strlen(text));
+}
+
+/* Fills topics[].mastery of a progress summary (GET /progress). */
+int learn_fill_mastery(struct http_req *r, json_t *progress)
+{
+	struct learn_state s;
+	int rc = learn_load(r->db, APP(r)->catalog, r->user.id, time_now(), &s, &r->err);
+	if (rc)
+		return rc;
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(progress, "topics"), i,
+	                   t) if (i < (size_t)APP(r)->catalog->ntopics)
+	    json_object_set_new(t, "mastery", learn_mastery_json(&s.topics[i]));
+	learn_release(&s);
+	return 0;
+}
+
+/* Sets "mastery" on a topic detail (GET /topics/{slug}). */
+int learn_topic_mastery(struct http_req *r, const char *slug, json_t *topic)
+{
+	struct learn_state s;
+	int rc = learn_load(r->db, APP(r)->catalog, r->user.id, time_now(), &s, &r->err);
+	if (rc)
+		return rc;
+	for (int t = 0; t < APP(r)->catalog->ntopics; t++)
+		if (strcmp(APP(r)->catalog->topics[t].slug, slug) == 0)
+			json_object_set_new(topic, "mastery", learn_mastery_json(&s.topics[t]));
+	learn_release(&s);
+	return 0;
 }

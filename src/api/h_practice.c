@@ -113,6 +113,10 @@ int h_progress(struct http_req *r)
 	int rc = practice_progress(r->db, APP(r)->catalog, r->user.id, &out, &r->err);
 	if (rc)
 		return rc;
+	if ((rc = learn_fill_mastery(r, out))) {
+		json_decref(out);
+		return rc;
+	}
 	const char *zone = json_str(out, "time_zone");
 	int64_t today;
 	char *text = json_dump_compact(out);

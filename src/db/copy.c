@@ -61,6 +61,7 @@ static const struct table tables[] = {
      "seq,memory_id,user_id,event,old_content,new_content,old_metadata,new_metadata,at",
      "itttttjji", 1},
     {"memory_state", "user_id", "user_id,version,count", "tii", 0},
+    {"weakness_analysis", "id", "id,user_id,computed_at,topics,items", "ititj", 1},
     {"coach_messages", "seq", "seq,id,user_id,session_id,role,content,memories,provider,at",
      "itttttjti", 1},
 };
