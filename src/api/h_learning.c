@@ -82,17 +82,8 @@ int h_recommendations(struct http_req *r)
 /* Fills topics[].mastery of a progress summary (GET /progress). */
 int learn_fill_mastery(struct http_req *r, json_t *progress)
 {
-	struct learn_state s;
-	int rc = learn_load(r->db, APP(r)->catalog, r->user.id, time_now(), &s, &r->err);
-	if (rc)
-		return rc;
-	size_t i;
-	json_t *t;
-	json_array_foreach(json_object_get(progress, "topics"), i,
-	                   t) if (i < (size_t)APP(r)->catalog->ntopics)
-	    json_object_set_new(t, "mastery", learn_mastery_json(&s.topics[i]));
-	learn_release(&s);
-	return 0;
+	return learn_fill_progress(r->db, APP(r)->catalog, r->user.id, time_now(), progress,
+	                           &r->err);
 }
 
 /* Sets "mastery" on a topic detail (GET /topics/{slug}). */

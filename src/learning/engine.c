@@ -690,3 +690,18 @@ json_t *learn_recommendations(const struct learn_state *s, int limit)
 	free(taken);
 	return json_pack("{s:o}", "items", items);
 }
+
+int learn_fill_progress(struct db *db, const struct catalog *c, const char *user, int64_t now,
+                        json_t *progress, struct err *e)
+{
+	struct learn_state s;
+	int rc = learn_load(db, c, user, now, &s, e);
+	if (rc)
+		return rc;
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(progress, "topics"), i, t) if (i < (size_t)c->ntopics)
+	    json_object_set_new(t, "mastery", learn_mastery_json(&s.topics[i]));
+	learn_release(&s);
+	return 0;
+}

@@ -58,6 +58,9 @@ void learn_release(struct learn_state *s);
 
 /* {value, components:{outcome, speed, coverage, recall}, attempts, solved, total}. */
 json_t *learn_mastery_json(const struct learn_topic *t);
+/* Sets topics[].mastery of a progress summary (practice_progress) for USER at NOW. */
+int learn_fill_progress(struct db *db, const struct catalog *c, const char *user, int64_t now,
+                        json_t *progress, struct err *e);
 
 /*
  * The weaknesses of S, most severe first: {items:[{topic, name, severity,

@@ -16,6 +16,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "learning/engine.h"
 #include "practice/practice.h"
 
 #include "memory/coach.h"
@@ -517,6 +518,10 @@ static int gather_facts(struct coach *c, struct db *db, const char *user,
 	if (rc)
 		return rc;
 	json_object_del(progress, "calendar"); /* a year of days says little to a coach */
+	if ((rc = learn_fill_progress(db, c->catalog, user, time_now(), progress, e))) {
+		json_decref(progress);
+		return rc;
+	}
 	struct topic_stat *ts = xcalloc((size_t)c->catalog->ntopics + 1, sizeof(*ts));
 	if ((rc = topic_stats(db, c->catalog, user, progress, ts, e))) {
 		free(ts);
