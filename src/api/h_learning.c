@@ -7,6 +7,7 @@
 
 #include "core/json.h"
 #include "core/timeutil.h"
+#include "core/tz.h"
 #include "learning/engine.h"
 #include "learning/review.h"
 #include "practice/practice.h"
@@ -98,4 +99,36 @@ int learn_topic_mastery(struct http_req *r, const char *slug, json_t *topic)
 			json_object_set_new(topic, "mastery", learn_mastery_json(&s.topics[t]));
 	learn_release(&s);
 	return 0;
+}
+
+int h_plan(struct http_req *r)
+{
+	int64_t weeks;
+	int rc = http_query_int(r, "weeks", 0, 0, PLAN_WEEKS_MAX, &weeks);
+	if (rc)
+		return rc;
+	const char *blind = http_query(r, "blind");
+	if (blind && strcmp(blind, "0") && strcmp(blind, "1") && strcmp(blind, "true") &&
+	    strcmp(blind, "false"))
+		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
+		               "'blind' must be 1 or 0");
+	json_t *profile;
+	if ((rc = profile_get(r->db, r->user.id, &profile, &r->err)))
+		return rc;
+	struct plan_in in = {0};
+	const struct tz *zone = tz_get(json_string_value(json_object_get(profile, "time_zone")));
+	in.today = zone ? tz_today(zone) : time_now() / 86400;
+	const char *date = json_string_value(json_object_get(profile, "interview_date"));
+	if (date)
+		day_parse(date, &in.interview_day);
+	in.hours_per_week = json_number_value(json_object_get(profile, "hours_per_week"));
+	in.weeks = (int)weeks;
+	in.blind = blind && (!strcmp(blind, "1") || !strcmp(blind, "true"));
+	json_decref(profile);
+	struct learn_state s;
+	if ((rc = learn_load(r->db, APP(r)->catalog, r->user.id, time_now(), &s, &r->err)))
+		return rc;
+	json_t *out = learn_plan(&s, &in);
+	learn_release(&s);
+	return http_reply(r, 200, out);
 }

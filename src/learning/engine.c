@@ -86,7 +86,7 @@ int learn_load(struct db *db, const struct catalog *c, const char *user, int64_t
 	if ((rc = db_query(
 	         db, &st, e,
 	         "SELECT problem_id, status, stability, last_review, next_review, last_at, "
-	         "last_outcome FROM problem_progress WHERE user_id = ?",
+	         "last_outcome, difficulty FROM problem_progress WHERE user_id = ?",
 	         "t", user)))
 		goto out;
 	while ((rc = db_step(st, e)) == DB_ROW) {
@@ -101,7 +101,10 @@ int learn_load(struct db *db, const struct catalog *c, const char *user, int64_t
 		if (!db_col_is_null(st, 2)) {
 			int64_t last = db_col_int(st, 3);
 			double days = now > last ? (double)(now - last) / FSRS_DAY_SECONDS : 0;
-			lp->recall = fsrs_retrievability(&fp, db_col_double(st, 2), days);
+			lp->stability = db_col_double(st, 2);
+			lp->fsrs_difficulty = db_col_double(st, 7);
+			lp->last_review = last;
+			lp->recall = fsrs_retrievability(&fp, lp->stability, days);
 		}
 	}
 	db_finish(st);

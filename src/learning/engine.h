@@ -38,7 +38,9 @@ struct learn_problem {
 	int status; /* 0 todo, 1 attempted, 2 solved */
 	int attempts, failed;
 	int64_t last_at, last_solved_at, next_review;
-	double recall; /* now, 0 if never reviewed */
+	double recall;                     /* now, 0 if never reviewed */
+	double stability, fsrs_difficulty; /* the review state; 0 if never reviewed */
+	int64_t last_review;
 	char last_outcome[20];
 };
 
@@ -77,5 +79,31 @@ int learn_weakness_report(struct db *db, const struct learn_state *s, const char
                           json_t **out, struct err *e);
 /* {items:[{slug, title, difficulty, topic, kind, reason}]}, at most LIMIT. */
 json_t *learn_recommendations(const struct learn_state *s, int limit);
+
+#define PLAN_WEEKS_MAX      52
+#define PLAN_WEEKS_DEFAULT  8 /* without an interview date */
+#define PLAN_HOURS_DEFAULT  5 /* without hours_per_week in the profile */
+#define PLAN_REVIEW_MINUTES 15
+#define PLAN_MOCK_MINUTES   60
+
+/* What a plan is built from: the profile's horizon and budget, in the user's days. */
+struct plan_in {
+	int64_t today;         /* local day number */
+	int64_t interview_day; /* local day number, 0 = none */
+	double hours_per_week; /* <= 0: PLAN_HOURS_DEFAULT */
+	int weeks;             /* 0: up to the interview, or PLAN_WEEKS_DEFAULT */
+	int blind;             /* hide difficulty */
+};
+
+/*
+ * A study plan from today: {start, end, interview_date, hours_per_week,
+ * weeks:[{week, start, end, minutes, budget, focus, days:[{date, minutes,
+ * items:[{kind, slug, title, difficulty, topic, minutes, reason}]}]}],
+ * totals, assumptions}. Reviews fall on their FSRS due days (later ones
+ * simulated as recalled); new problems follow weak topics then the
+ * roadmap; a weekly mock interview when the budget allows. No week goes
+ * over its budget.
+ */
+json_t *learn_plan(const struct learn_state *s, const struct plan_in *in);
 
 #endif
