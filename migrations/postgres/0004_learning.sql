@@ -7,3 +7,4 @@ CREATE TABLE weakness_analysis (
 	items       JSONB NOT NULL DEFAULT '[]'
 );
 CREATE INDEX weakness_analysis_user ON weakness_analysis(user_id, computed_at);
+

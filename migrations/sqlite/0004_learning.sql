@@ -8,3 +8,4 @@ CREATE TABLE weakness_analysis (
 	items       TEXT NOT NULL DEFAULT '[]'        -- the analysis as served (JSON)
 );
 CREATE INDEX weakness_analysis_user ON weakness_analysis(user_id, computed_at);
+

@@ -95,6 +95,7 @@ int h_reviews_due(struct http_req *r);
 int h_weaknesses(struct http_req *r);
 int h_recommendations(struct http_req *r);
 int h_plan(struct http_req *r);
+int h_stats(struct http_req *r);
 /* Topic mastery into a progress summary / a topic detail (api/h_learning.c). */
 int learn_fill_mastery(struct http_req *r, json_t *progress);
 int learn_topic_mastery(struct http_req *r, const char *slug, json_t *topic);

@@ -132,3 +132,43 @@ int h_plan(struct http_req *r)
 	learn_release(&s);
 	return http_reply(r, 200, out);
 }
+
+#define STATS_DAYS_MAX  366 /* days one daily series may span */
+#define STATS_WEEKS_MAX 104
+
+int h_stats(struct http_req *r)
+{
+	const char *period = http_query(r, "period");
+	int weekly = 0;
+	if (period && !strcmp(period, "week"))
+		weekly = 1;
+	else if (period && strcmp(period, "day"))
+		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
+		               "'period' must be day or week");
+	json_t *profile;
+	int rc = profile_get(r->db, r->user.id, &profile, &r->err);
+	if (rc)
+		return rc;
+	const struct tz *zone = tz_get(json_string_value(json_object_get(profile, "time_zone")));
+	json_decref(profile);
+	int64_t to = zone ? tz_today(zone) : time_now() / 86400;
+	int64_t from = weekly ? to - 7 * 11 : to - 29;
+	const char *f = http_query(r, "from"), *t = http_query(r, "to");
+	if ((t && day_parse(t, &to)) || (f && day_parse(f, &from)))
+		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
+		               "'from' and 'to' must be dates such as 2025-03-01");
+	if (t && !f)
+		from = weekly ? to - 7 * 11 : to - 29;
+	if (from > to)
+		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
+		               "'from' must not be after 'to'");
+	if ((!weekly && to - from + 1 > STATS_DAYS_MAX) ||
+	    (weekly && (to - from) / 7 + 1 > STATS_WEEKS_MAX))
+		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
+		               "a series spans at most %d days or %d weeks", STATS_DAYS_MAX,
+		               STATS_WEEKS_MAX);
+	json_t *out;
+	if ((rc = practice_stats(r->db, r->user.id, weekly, from, to, &out, &r->err)))
+		return rc;
+	return http_reply(r, 200, out);
+}

@@ -44,6 +44,7 @@ const struct http_route api_routes[] = {
     {"GET", "/api/v1/weaknesses", AUTH, h_weaknesses, NULL},
     {"GET", "/api/v1/recommendations", AUTH, h_recommendations, NULL},
     {"GET", "/api/v1/plan", AUTH, h_plan, NULL},
+    {"GET", "/api/v1/stats", AUTH, h_stats, NULL},
     {"GET", "/api/v1/profile", AUTH, h_profile_get, NULL},
     {"PUT", "/api/v1/profile", AUTH | WRITE | JSON, h_profile_put, "profile.updated"},
     {"GET", "/api/v1/events", AUTH | ROUTE_QUERY_TOKEN, h_events, NULL},

@@ -62,6 +62,8 @@ static const struct table tables[] = {
      "itttttjji", 1},
     {"memory_state", "user_id", "user_id,version,count", "tii", 0},
     {"weakness_analysis", "id", "id,user_id,computed_at,topics,items", "ititj", 1},
+    {"user_metrics", "user_id,period,start_day,difficulty",
+     "user_id,period,start_day,difficulty,attempts,solved,helped,failed,minutes", "ttitiiiii", 0},
     {"coach_messages", "seq", "seq,id,user_id,session_id,role,content,memories,provider,at",
      "itttttjti", 1},
 };

@@ -287,6 +287,8 @@ int practice_insert_attempt(struct db *db, const struct catalog *c, const struct
 		return rc;
 	if ((rc = add_to_progress(db, user_id, p->id, in, at, progress, e)) ||
 	    (rc = day_counter(db, user_id, day, 1, e)) ||
+	    (rc = practice_metrics_add(db, user_id, day, p->difficulty, in->outcome, in->minutes, 1,
+	                               e)) ||
 	    (rc = review_refresh(db, c, user_id, p->id, progress ? *progress : NULL, e)))
 		return rc;
 	return 0;
@@ -409,18 +411,24 @@ int practice_delete_attempt(struct db *db, const struct catalog *c, const struct
                             const char *user_id, const char *id, struct err *e)
 {
 	struct db_stmt *st;
-	int64_t problem_id = 0, day = 0;
+	int64_t problem_id = 0, day = 0, minutes = -1;
+	char outcome[20] = "", difficulty[16] = "medium";
 	int rc;
 	if ((rc = db_begin(db, e)))
 		return rc;
 	if ((rc = db_query(db, &st, e,
-	                   "SELECT problem_id, day FROM attempts WHERE id = ? AND user_id = ?",
+	                   "SELECT a.problem_id, a.day, a.outcome, a.minutes, p.difficulty "
+	                   "FROM attempts a JOIN problems p ON p.id = a.problem_id "
+	                   "WHERE a.id = ? AND a.user_id = ?",
 	                   "tt", id, user_id)))
 		goto fail;
 	rc = db_step(st, e);
 	if (rc == DB_ROW) {
 		problem_id = db_col_int(st, 0);
 		day = db_col_int(st, 1);
+		str_copy(outcome, sizeof(outcome), db_col_text(st, 2));
+		minutes = db_col_is_null(st, 3) ? -1 : db_col_int(st, 3);
+		str_copy(difficulty, sizeof(difficulty), db_col_text(st, 4));
 	}
 	db_finish(st);
 	if (rc == DB_DONE)
@@ -431,6 +439,7 @@ int practice_delete_attempt(struct db *db, const struct catalog *c, const struct
 	    (rc = recompute_progress(db, user_id, problem_id, e)) ||
 	    (rc = review_refresh(db, c, user_id, problem_id, NULL, e)) ||
 	    (rc = day_counter(db, user_id, day, -1, e)) ||
+	    (rc = practice_metrics_add(db, user_id, day, difficulty, outcome, minutes, -1, e)) ||
 	    (rc = audit_log(db, ctx, "attempt.delete", "attempt", id, NULL, e)) ||
 	    (rc = db_commit(db, e)))
 		goto fail;

@@ -104,6 +104,22 @@ int practice_import(struct db *db, const struct catalog *c, const struct audit_c
                     const char *user_id, const char *data, size_t len, int is_csv, json_t **report,
                     struct err *e);
 
+/*
+ * user_metrics: the Monday starting the week of local DAY; adds DELTA (1 or
+ * -1) attempts of OUTCOME on a problem of DIFFICULTY to DAY and its week, in
+ * the caller's transaction.
+ */
+int64_t practice_week_start(int64_t day);
+int practice_metrics_add(struct db *db, const char *user, int64_t day, const char *difficulty,
+                         const char *outcome, int64_t minutes, int delta, struct err *e);
+/*
+ * {period, from, to, items:[{start, attempts, solved, solved_with_help,
+ * failed, minutes, success_rate, by_difficulty:{easy, medium, hard}}]}: one
+ * item per day (or week, WEEKLY) from local day FROM to TO, empty ones too.
+ */
+int practice_stats(struct db *db, const char *user, int weekly, int64_t from, int64_t to,
+                   json_t **out, struct err *e);
+
 /* Internal to practice/: one attempt with its counters, in the caller's transaction. */
 struct tz;
 int practice_insert_attempt(struct db *db, const struct catalog *c, const struct tz *zone,
