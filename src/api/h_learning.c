@@ -40,10 +40,40 @@ int h_reviews_due(struct http_req *r)
 	return http_reply(r, 200, out);
 }
 
+/*
+ * Serves a per-user cached answer under KEY when it was written at the
+ * user's current version: 1 when served; 0 with *VERSION set otherwise.
+ */
+static int cached(struct http_req *r, const char *key, uint64_t *version)
+{
+	char *val;
+	size_t len;
+	if (!cache_get_user(APP(r)->cache, r->user.id, key, version, &val, &len))
+		return 0;
+	http_reply_raw(r, 200, "application/json", val, len);
+	return 1;
+}
+
+/* Replies with OUT (consumed) and keeps it under KEY at VERSION. */
+static int reply_caching(struct http_req *r, const char *key, uint64_t version, json_t *out)
+{
+	char *text = json_dump_compact(out);
+	json_decref(out);
+	cache_set_user(APP(r)->cache, key, version, text, strlen(text), CACHE_DEFAULT_TTL);
+	return http_reply_raw(r, 200, "application/json", text, strlen(text));
+}
+
 int h_weaknesses(struct http_req *r)
 {
+	/* Per user version and hour: recency weights and recall move slowly. */
+	char key[CACHE_KEY_MAX];
+	uint64_t version = 0;
+	int64_t now = time_now();
+	snprintf(key, sizeof(key), "weak:%s:%lld", r->user.id, (long long)(now / 3600));
+	if (cached(r, key, &version))
+		return 0;
 	struct learn_state s;
-	int rc = learn_load(r->db, APP(r)->catalog, r->user.id, time_now(), &s, &r->err);
+	int rc = learn_load(r->db, APP(r)->catalog, r->user.id, now, &s, &r->err);
 	if (rc)
 		return rc;
 	json_t *out;
@@ -51,7 +81,7 @@ int h_weaknesses(struct http_req *r)
 	learn_release(&s);
 	if (rc)
 		return rc;
-	return http_reply(r, 200, out);
+	return reply_caching(r, key, version, out);
 }
 
 int h_recommendations(struct http_req *r)
@@ -61,23 +91,19 @@ int h_recommendations(struct http_req *r)
 	if (rc)
 		return rc;
 	/* Cached per user version (any write of theirs invalidates) and per hour. */
-	char key[CACHE_KEY_MAX], *val;
-	size_t len;
+	char key[CACHE_KEY_MAX];
 	uint64_t version = 0;
 	int64_t now = time_now();
 	snprintf(key, sizeof(key), "recs:%s:%lld:%lld", r->user.id, (long long)limit,
 	         (long long)(now / 3600));
-	if (cache_get_user(APP(r)->cache, r->user.id, key, &version, &val, &len))
-		return http_reply_raw(r, 200, "application/json", val, len);
+	if (cached(r, key, &version))
+		return 0;
 	struct learn_state s;
 	if ((rc = learn_load(r->db, APP(r)->catalog, r->user.id, now, &s, &r->err)))
 		return rc;
 	json_t *out = learn_recommendations(&s, (int)limit);
 	learn_release(&s);
-	char *text = json_dump_compact(out);
-	json_decref(out);
-	cache_set_user(APP(r)->cache, key, version, text, strlen(text), CACHE_DEFAULT_TTL);
-	return http_reply_raw(r, 200, "application/json", text, strlen(text));
+	return reply_caching(r, key, version, out);
 }
 
 /* Fills topics[].mastery of a progress summary (GET /progress). */
@@ -125,12 +151,19 @@ int h_plan(struct http_req *r)
 	in.weeks = (int)weeks;
 	in.blind = blind && (!strcmp(blind, "1") || !strcmp(blind, "true"));
 	json_decref(profile);
+	/* Per user version and local day (the profile is part of the version). */
+	char key[CACHE_KEY_MAX];
+	uint64_t version = 0;
+	snprintf(key, sizeof(key), "plan:%s:%lld:%d:%d", r->user.id, (long long)in.today, in.weeks,
+	         in.blind);
+	if (cached(r, key, &version))
+		return 0;
 	struct learn_state s;
 	if ((rc = learn_load(r->db, APP(r)->catalog, r->user.id, time_now(), &s, &r->err)))
 		return rc;
 	json_t *out = learn_plan(&s, &in);
 	learn_release(&s);
-	return http_reply(r, 200, out);
+	return reply_caching(r, key, version, out);
 }
 
 #define STATS_DAYS_MAX  366 /* days one daily series may span */

@@ -99,6 +99,17 @@ describe('study plan', () => {
     assert.equal(first.minutes, 15);
   });
 
+  test('is re-planned at once when progress changes', async () => {
+    const u = await registerUser(base, 'plan-replan');
+    const p = await get(u.token, '/api/v1/plan?weeks=2');
+    const first = allItems(p).find((i) => i.kind === 'new');
+    assert.deepEqual(await get(u.token, '/api/v1/plan?weeks=2'), p, 'the same answer twice (cached)');
+    await logAttempt(base, u.token, { problem: first.slug, outcome: 'solved' });
+    const q = await get(u.token, '/api/v1/plan?weeks=2');
+    assert.ok(!allItems(q).some((i) => i.kind === 'new' && i.slug === first.slug));
+    assert.ok(allItems(q).some((i) => i.kind === 'review' && i.slug === first.slug));
+  });
+
   test('blind mode hides difficulty', async () => {
     const u = await registerUser(base, 'plan-blind');
     const p = await get(u.token, '/api/v1/plan?weeks=2&blind=1');
