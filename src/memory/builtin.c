@@ -501,6 +501,7 @@ static int builtin_embed(struct embedder *m, const char *const *texts, int n, fl
 {
 	(void)m;
 	(void)e;
+	embedder_builtin(); /* the tables, on first use */
 	for (int i = 0; i < n; i++)
 		encode(texts[i] ? texts[i] : "", out + (size_t)i * EMBED_BUILTIN_DIM);
 	return 0;
@@ -534,6 +535,29 @@ struct embedder *embedder_builtin(void)
 {
 	pthread_once(&B.once, builtin_init);
 	return &B.m;
+}
+
+/*
+ * The built-in encoder before its tables are built (they take ~40 ms and
+ * ~9 MB: `maang serve` answers before they are ready). Its model id is
+ * set once embed_ready() or any embedding has run.
+ */
+struct embedder *embedder_builtin_lazy(void)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&mu);
+	if (!B.m.ops) {
+		B.m.ops = &builtin_ops;
+		B.m.dim = EMBED_BUILTIN_DIM;
+	}
+	pthread_mutex_unlock(&mu);
+	return &B.m;
+}
+
+void embed_ready(struct embedder *m)
+{
+	if (m && m->ops == &builtin_ops)
+		embedder_builtin();
 }
 
 /* ---- lexical query terms ---- */

@@ -10,7 +10,7 @@ int embedder_open(const struct config *cfg, struct embedder **out, struct err *e
 	const char *spec =
 	    cfg->embedding_model && *cfg->embedding_model ? cfg->embedding_model : "builtin";
 	if (strcmp(spec, "builtin") == 0) {
-		*out = embedder_builtin();
+		*out = embedder_builtin_lazy();
 		return 0;
 	}
 	if (strncmp(spec, "openai:", 7) == 0)

@@ -50,6 +50,10 @@ struct embedder {
 int embedder_open(const struct config *cfg, struct embedder **out, struct err *e);
 /* The built-in encoder (shared, never freed; the first call builds its tables). */
 struct embedder *embedder_builtin(void);
+/* The same encoder, its tables built later (by embed_ready or its first embedding). */
+struct embedder *embedder_builtin_lazy(void);
+/* Makes M ready to use: its model id is known after this. */
+void embed_ready(struct embedder *m);
 /* Embeds one text; OUT as for ops->embed. */
 int embed_one(struct embedder *m, const char *text, float *out, struct err *e);
 void embedder_free(struct embedder *m);

@@ -411,6 +411,7 @@ static int64_t near_duplicate(struct mem *m, struct db *db, const char *user, in
 int mem_create(struct mem *m, struct db *db, const struct audit_ctx *ctx, const char *user,
                const struct mem_in *in, json_t **out, int *created, struct err *e)
 {
+	embed_ready(m->emb);
 	int kind = mem_kind_parse(in->kind ? in->kind : "note");
 	if (kind < 0 || !in->content)
 		return err_set(e, ERR_INVALID, "invalid_field",
@@ -571,6 +572,7 @@ static int read_existing(struct db *db, const char *user, const char *id, struct
 int mem_update(struct mem *m, struct db *db, const struct audit_ctx *ctx, const char *user,
                const char *id, const struct mem_in *in, json_t **out, struct err *e)
 {
+	embed_ready(m->emb);
 	float *vec = NULL;
 	if (in->content)
 		embed_text(m, in->content, &vec, 1);
@@ -1093,6 +1095,7 @@ static const char *mode_name(enum mem_mode mode)
 int mem_search(struct mem *m, struct db *db, const char *user, const struct mem_query *q,
                json_t **out, struct err *e)
 {
+	embed_ready(m->emb);
 	size_t qlen = q->q ? strlen(q->q) : 0;
 	if (!qlen)
 		return err_set(e, ERR_INVALID, "missing_field", "parameter 'q' is required");
@@ -1267,6 +1270,7 @@ int mem_forget_attempt(struct mem *m, struct db *db, const struct audit_ctx *ctx
 
 int mem_pending(struct mem *m, struct db *db, int64_t *n, struct err *e)
 {
+	embed_ready(m->emb);
 	return db_scalar(db, e, n,
 	                 "SELECT COUNT(*) FROM memories WHERE embedding_model IS NULL OR "
 	                 "embedding_model <> ?",
@@ -1275,6 +1279,7 @@ int mem_pending(struct mem *m, struct db *db, int64_t *n, struct err *e)
 
 int mem_backfill(struct mem *m, struct db *db, int *done, struct err *e)
 {
+	embed_ready(m->emb);
 	*done = 0;
 	struct db_stmt *st;
 	int rc =
@@ -1359,6 +1364,7 @@ static int64_t mono_seconds(void)
 static void *worker_main(void *arg)
 {
 	struct mem *m = arg;
+	embed_ready(m->emb); /* the built-in encoder's tables, off the startup path */
 	int backoff = 1;
 	int64_t next_backfill = 0;
 	pthread_mutex_lock(&m->lock);

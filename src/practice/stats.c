@@ -20,27 +20,23 @@ int practice_metrics_add(struct db *db, const char *user, int64_t day, const cha
 {
 	int solved = strcmp(outcome, "solved") == 0, failed = strcmp(outcome, "failed") == 0;
 	int helped = !solved && !failed;
-	const char *periods[2] = {"day", "week"};
-	int64_t starts[2] = {day, practice_week_start(day)};
-	for (int i = 0; i < 2; i++) {
-		int rc =
-		    db_run(db, e, NULL,
-		           "INSERT INTO user_metrics (user_id, period, start_day, difficulty, "
-		           "attempts, solved, helped, failed, minutes) "
-		           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-		           "ON CONFLICT (user_id, period, start_day, difficulty) DO UPDATE SET "
-		           "attempts = user_metrics.attempts + excluded.attempts, "
-		           "solved = user_metrics.solved + excluded.solved, "
-		           "helped = user_metrics.helped + excluded.helped, "
-		           "failed = user_metrics.failed + excluded.failed, "
-		           "minutes = user_metrics.minutes + excluded.minutes",
-		           "ttitiiiii", user, periods[i], starts[i], difficulty, (int64_t)delta,
-		           (int64_t)(solved * delta), (int64_t)(helped * delta),
-		           (int64_t)(failed * delta), (minutes > 0 ? minutes : 0) * delta);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	int64_t week = practice_week_start(day), m = (minutes > 0 ? minutes : 0) * delta;
+	/* The day and its week in one statement: one round trip. */
+	return db_run(db, e, NULL,
+	              "INSERT INTO user_metrics (user_id, period, start_day, difficulty, attempts, "
+	              "solved, helped, failed, minutes) VALUES (?, 'day', ?, ?, ?, ?, ?, ?, ?), "
+	              "(?, 'week', ?, ?, ?, ?, ?, ?, ?) "
+	              "ON CONFLICT (user_id, period, start_day, difficulty) DO UPDATE SET "
+	              "attempts = user_metrics.attempts + excluded.attempts, "
+	              "solved = user_metrics.solved + excluded.solved, "
+	              "helped = user_metrics.helped + excluded.helped, "
+	              "failed = user_metrics.failed + excluded.failed, "
+	              "minutes = user_metrics.minutes + excluded.minutes",
+	              "titiiiiititiiiii", user, day, difficulty, (int64_t)delta,
+	              (int64_t)(solved * delta), (int64_t)(helped * delta),
+	              (int64_t)(failed * delta), m, user, week, difficulty, (int64_t)delta,
+	              (int64_t)(solved * delta), (int64_t)(helped * delta),
+	              (int64_t)(failed * delta), m);
 }
 
 struct bucket {
