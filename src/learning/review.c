@@ -52,6 +52,9 @@ static double elapsed_days(int64_t from, int64_t to)
 	return to > from ? (double)(to - from) / FSRS_DAY_SECONDS : 0;
 }
 
+static int store_state(struct db *db, const char *user, int64_t problem_id,
+                       const struct fsrs_state *sp, json_t *progress, struct err *e);
+
 int review_refresh(struct db *db, const struct catalog *c, const char *user, int64_t problem_id,
                    json_t *progress, struct err *e)
 {
@@ -90,6 +93,23 @@ int review_refresh(struct db *db, const struct catalog *c, const char *user, int
 	free(rv);
 	if (rc)
 		return err_set(e, ERR_INTERNAL, "review_error", "cannot replay %d attempts", n);
+	return store_state(db, user, problem_id, &s, progress, e);
+}
+
+int review_apply(struct db *db, const char *user, int64_t problem_id,
+                 const struct fsrs_state *state, int rating, int64_t at, int same_day,
+                 json_t *progress, struct err *e)
+{
+	struct fsrs_state s = *state;
+	fsrs_review(params(), &s, rating, at, same_day);
+	return store_state(db, user, problem_id, &s, progress, e);
+}
+
+static int store_state(struct db *db, const char *user, int64_t problem_id,
+                       const struct fsrs_state *sp, json_t *progress, struct err *e)
+{
+	struct fsrs_state s = *sp;
+	int rc;
 	double interval = fsrs_interval_days(params(), s.stability);
 	int64_t next = s.last_review + (int64_t)llround(interval * FSRS_DAY_SECONDS);
 	rc = db_run(

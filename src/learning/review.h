@@ -17,6 +17,7 @@
 #include "catalog/catalog.h"
 #include "core/util.h"
 #include "db/db.h"
+#include "learning/fsrs.h"
 
 /* Target minutes per difficulty: an interview's time for one problem. */
 #define REVIEW_TARGET_EASY   15
@@ -43,6 +44,22 @@ int review_rating(const char *difficulty, const char *outcome, int64_t minutes, 
  */
 int review_refresh(struct db *db, const struct catalog *c, const char *user, int64_t problem_id,
                    json_t *progress, struct err *e);
+
+/* The review state of a problem as stored, before a new attempt. */
+struct review_prev {
+	int known; /* a state is stored */
+	int attempts_before;
+	struct fsrs_state state;
+};
+
+/*
+ * Applies one review (RATING at AT; SAME_DAY: on the local day of the last
+ * one) to STATE and stores the result; AT must not be before the state's
+ * last review. PROGRESS as for review_refresh.
+ */
+int review_apply(struct db *db, const char *user, int64_t problem_id,
+                 const struct fsrs_state *state, int rating, int64_t at, int same_day,
+                 json_t *progress, struct err *e);
 
 /*
  * {items:[{slug, title, difficulty, due, overdue_days, recall, stability,

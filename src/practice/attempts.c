@@ -214,7 +214,7 @@ int practice_problem_progress(struct db *db, const char *user_id, int64_t proble
  */
 static int add_to_progress(struct db *db, const char *user_id, int64_t problem_id,
                            const struct attempt_in *in, int64_t at, json_t **progress,
-                           struct err *e)
+                           struct review_prev *prev, struct err *e)
 {
 	int solved = strcmp(in->outcome, "solved") == 0;
 	struct db_stmt *st;
@@ -246,6 +246,14 @@ static int add_to_progress(struct db *db, const char *user_id, int64_t problem_i
 	if (rc == DB_ROW) {
 		if (progress)
 			*progress = progress_row_json(st);
+		/* The review state before this attempt: the upsert leaves it as it was. */
+		prev->attempts_before = (int)db_col_int(st, 1) - 1;
+		prev->known = !db_col_is_null(st, 8);
+		prev->state.stability = prev->known ? db_col_double(st, 8) : 0;
+		prev->state.difficulty = prev->known ? db_col_double(st, 9) : 0;
+		prev->state.reviews = (int)db_col_int(st, 10);
+		prev->state.lapses = (int)db_col_int(st, 11);
+		prev->state.last_review = prev->known ? db_col_int(st, 12) : 0;
 		rc = 0;
 	} else if (rc == DB_DONE) {
 		rc = err_set(e, ERR_INTERNAL, "database_error", "progress upsert returned no row");
@@ -285,13 +293,24 @@ int practice_insert_attempt(struct db *db, const struct catalog *c, const struct
 	                 (int64_t)(in->confidence ? in->confidence : -1), in->notes,
 	                 in->solution_url, at, day, now)))
 		return rc;
-	if ((rc = add_to_progress(db, user_id, p->id, in, at, progress, e)) ||
+	struct review_prev prev = {0};
+	if ((rc = add_to_progress(db, user_id, p->id, in, at, progress, &prev, e)) ||
 	    (rc = day_counter(db, user_id, day, 1, e)) ||
 	    (rc = practice_metrics_add(db, user_id, day, p->difficulty, in->outcome, in->minutes, 1,
-	                               e)) ||
-	    (rc = review_refresh(db, c, user_id, p->id, progress ? *progress : NULL, e)))
+	                               e)))
 		return rc;
-	return 0;
+	/*
+	 * The review state: this attempt applied to the stored state when it is
+	 * the latest (the usual case), the problem's attempts replayed otherwise;
+	 * both give the same state (fsrs_replay applies reviews in time order).
+	 */
+	json_t *pj = progress ? *progress : NULL;
+	if ((prev.known && at >= prev.state.last_review) || prev.attempts_before == 0) {
+		int same_day = prev.known && tz_local_day(zone, prev.state.last_review) == day;
+		int rating = review_rating(p->difficulty, in->outcome, in->minutes, in->confidence);
+		return review_apply(db, user_id, p->id, &prev.state, rating, at, same_day, pj, e);
+	}
+	return review_refresh(db, c, user_id, p->id, pj, e);
 }
 
 static int load_zone(struct db *db, const char *user_id, const struct tz **zone, struct err *e)
