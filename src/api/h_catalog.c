@@ -65,6 +65,7 @@ static int by_number(const void *a, const void *b)
 struct problem_filter {
 	const char *q, *topic, *difficulty, *company, *list, *status;
 	int64_t limit, offset, qnum;
+	int blind; /* leave out difficulty and company tags (interview practice) */
 };
 
 static int parse_filter(struct http_req *r, const struct catalog *c, struct problem_filter *f)
@@ -78,6 +79,12 @@ static int parse_filter(struct http_req *r, const struct catalog *c, struct prob
 	    (rc = http_query_int(r, "limit", 50, 1, LIST_LIMIT_MAX, &f->limit)) ||
 	    (rc = http_query_int(r, "offset", 0, 0, INT32_MAX, &f->offset)))
 		return rc;
+	const char *blind = http_query(r, "blind");
+	if (blind && strcmp(blind, "0") && strcmp(blind, "1") && strcmp(blind, "true") &&
+	    strcmp(blind, "false"))
+		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
+		               "'blind' must be 1 or 0");
+	f->blind = blind && (!strcmp(blind, "1") || !strcmp(blind, "true"));
 	if (f->topic && !catalog_topic_by_slug(c, f->topic))
 		return err_set(&r->err, ERR_INVALID, "invalid_parameter", "unknown topic '%s'",
 		               f->topic);
@@ -113,10 +120,15 @@ static void filter_key(const struct problem_filter *f, const struct catalog *c, 
 	snprintf(limit, sizeof(limit), "%lld", (long long)f->limit);
 	snprintf(offset, sizeof(offset), "%lld", (long long)f->offset);
 	const char *const args[][2] = {
-	    {"company", f->company}, {"difficulty", f->difficulty},
-	    {"limit", limit},        {"list", f->list},
-	    {"offset", offset},      {"q", f->q},
-	    {"status", f->status},   {"topic", f->topic},
+	    {"blind", f->blind ? "1" : ""},
+	    {"company", f->company},
+	    {"difficulty", f->difficulty},
+	    {"limit", limit},
+	    {"list", f->list},
+	    {"offset", offset},
+	    {"q", f->q},
+	    {"status", f->status},
+	    {"topic", f->topic},
 	};
 	unsigned char md[32];
 	unsigned int mdlen = 0;
@@ -164,6 +176,10 @@ static int problems_page(struct http_req *r, const struct catalog *c,
 	for (int64_t i = f->offset; i < n && i < f->offset + f->limit; i++) {
 		json_t *o = catalog_problem_json(hits[i]);
 		json_object_set_new(o, "status", json_string(status_name(st[hits[i]->id])));
+		if (f->blind) {
+			json_object_del(o, "difficulty");
+			json_object_del(o, "companies");
+		}
 		json_array_append_new(items, o);
 	}
 	free(hits);

@@ -90,12 +90,17 @@ int h_recommendations(struct http_req *r)
 	int rc = http_query_int(r, "limit", 10, 1, LEARN_REC_LIMIT_MAX, &limit);
 	if (rc)
 		return rc;
+	const char *b = http_query(r, "blind");
+	if (b && strcmp(b, "0") && strcmp(b, "1") && strcmp(b, "true") && strcmp(b, "false"))
+		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
+		               "'blind' must be 1 or 0");
+	int blind = b && (!strcmp(b, "1") || !strcmp(b, "true"));
 	/* Cached per user version (any write of theirs invalidates) and per hour. */
 	char key[CACHE_KEY_MAX];
 	uint64_t version = 0;
 	int64_t now = time_now();
-	snprintf(key, sizeof(key), "recs:%s:%lld:%lld", r->user.id, (long long)limit,
-	         (long long)(now / 3600));
+	snprintf(key, sizeof(key), "recs:%s:%lld:%lld:%d", r->user.id, (long long)limit,
+	         (long long)(now / 3600), blind);
 	if (cached(r, key, &version))
 		return 0;
 	struct learn_state s;
@@ -103,6 +108,12 @@ int h_recommendations(struct http_req *r)
 		return rc;
 	json_t *out = learn_recommendations(&s, (int)limit);
 	learn_release(&s);
+	if (blind) {
+		size_t i;
+		json_t *it;
+		json_array_foreach(json_object_get(out, "items"), i, it)
+		    json_object_del(it, "difficulty");
+	}
 	return reply_caching(r, key, version, out);
 }
 

@@ -143,6 +143,61 @@ describe('learning engine', () => {
     assert.deepEqual(m(await get(one.token, '/api/v1/progress')), m(await get(two.token, '/api/v1/progress')));
   });
 
+  test('a realistic history of 300 attempts: stable under any import order, and consistent', async () => {
+    // A deterministic history over the first 60 problems of the catalog and 120 days.
+    const problems = (await get((await registerUser(base, 'learn-fixture-cat')).token, '/api/v1/problems?limit=60')).items;
+    let seed = 12345;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const outcomes = ['solved', 'solved', 'solved', 'solved_with_help', 'failed'];
+    const rows = [];
+    for (let i = 0; i < 300; i++) {
+      const p = problems[Math.floor(rnd() * problems.length)];
+      const at = iso(Date.now() - Math.floor(rnd() * 120 * DAY) - 3600 * 1000);
+      rows.push([p.slug, outcomes[Math.floor(rnd() * outcomes.length)], 5 + Math.floor(rnd() * 50), 1 + Math.floor(rnd() * 5), at]);
+    }
+    const csv = (order) => 'problem,outcome,minutes,confidence,at\n' + order.map((r) => r.join(',')).join('\n');
+    const shuffled = rows.map((r, i) => [((i * 7919) % 300), r]).sort((a, b) => a[0] - b[0]).map((x) => x[1]);
+    const a = await registerUser(base, 'learn-fixture-a');
+    const b = await registerUser(base, 'learn-fixture-b');
+    for (const [u, order] of [[a, rows], [b, shuffled]]) {
+      const r = await api(base, 'POST', '/api/v1/import', { token: u.token, raw: csv(order), headers: { 'Content-Type': 'text/csv' } });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.failed, 0, r.text);
+    }
+    const same = async (path, pick = (x) => x) =>
+      assert.deepEqual(pick(await get(a.token, path)), pick(await get(b.token, path)), path);
+    await same('/api/v1/weaknesses', (w) => w.items);
+    await same('/api/v1/recommendations?limit=20');
+    await same('/api/v1/reviews/due?limit=500&horizon_days=30');
+    await same('/api/v1/plan?weeks=4');
+    await same('/api/v1/stats?period=week');
+    await same('/api/v1/progress', (p) => p.topics);
+    // Consistency: nothing recommended was solved in the last 14 days unless it is due now.
+    const recs = (await get(a.token, '/api/v1/recommendations?limit=50')).items;
+    const due = new Set((await get(a.token, '/api/v1/reviews/due?limit=500')).items.map((x) => x.slug));
+    const recent = new Set(rows.filter((r) => r[1] === 'solved' && Date.parse(r[4]) > Date.now() - 14 * DAY).map((r) => r[0]));
+    for (const r of recs) if (recent.has(r.slug)) assert.ok(due.has(r.slug), `${r.slug} solved lately and not due`);
+    // The weakness evidence adds up to the history.
+    const w = (await get(a.token, '/api/v1/weaknesses')).items;
+    assert.ok(w.length >= 1);
+    for (const item of w) assert.ok(item.evidence.failed + item.evidence.solved_with_help <= item.evidence.attempts);
+  });
+
+  test('blind mode hides difficulty and company tags', async () => {
+    const u = await registerUser(base, 'learn-blind');
+    const p = await get(u.token, '/api/v1/problems?limit=5&blind=1');
+    for (const x of p.items) {
+      assert.equal(x.difficulty, undefined);
+      assert.equal(x.companies, undefined);
+      assert.ok(x.title && x.topics);
+    }
+    assert.ok((await get(u.token, '/api/v1/problems?limit=5')).items.every((x) => x.difficulty && x.companies));
+    const r = await get(u.token, '/api/v1/recommendations?blind=1');
+    assert.ok(r.items.length && r.items.every((x) => x.difficulty === undefined));
+    assertError(await api(base, 'GET', '/api/v1/problems?blind=yes', { token: u.token }), 400);
+    assertError(await api(base, 'GET', '/api/v1/recommendations?blind=2', { token: u.token }), 400);
+  });
+
   test('limits', async () => {
     const u = await registerUser(base, 'learn-limits');
     assertError(await api(base, 'GET', '/api/v1/recommendations?limit=51', { token: u.token }), 400);
