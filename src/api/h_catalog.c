@@ -79,12 +79,8 @@ static int parse_filter(struct http_req *r, const struct catalog *c, struct prob
 	    (rc = http_query_int(r, "limit", 50, 1, LIST_LIMIT_MAX, &f->limit)) ||
 	    (rc = http_query_int(r, "offset", 0, 0, INT32_MAX, &f->offset)))
 		return rc;
-	const char *blind = http_query(r, "blind");
-	if (blind && strcmp(blind, "0") && strcmp(blind, "1") && strcmp(blind, "true") &&
-	    strcmp(blind, "false"))
-		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
-		               "'blind' must be 1 or 0");
-	f->blind = blind && (!strcmp(blind, "1") || !strcmp(blind, "true"));
+	if ((rc = http_query_bool(r, "blind", &f->blind)))
+		return rc;
 	if (f->topic && !catalog_topic_by_slug(c, f->topic))
 		return err_set(&r->err, ERR_INVALID, "invalid_parameter", "unknown topic '%s'",
 		               f->topic);

@@ -90,11 +90,9 @@ int h_recommendations(struct http_req *r)
 	int rc = http_query_int(r, "limit", 10, 1, LEARN_REC_LIMIT_MAX, &limit);
 	if (rc)
 		return rc;
-	const char *b = http_query(r, "blind");
-	if (b && strcmp(b, "0") && strcmp(b, "1") && strcmp(b, "true") && strcmp(b, "false"))
-		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
-		               "'blind' must be 1 or 0");
-	int blind = b && (!strcmp(b, "1") || !strcmp(b, "true"));
+	int blind;
+	if ((rc = http_query_bool(r, "blind", &blind)))
+		return rc;
 	/* Cached per user version (any write of theirs invalidates) and per hour. */
 	char key[CACHE_KEY_MAX];
 	uint64_t version = 0;
@@ -144,11 +142,9 @@ int h_plan(struct http_req *r)
 	int rc = http_query_int(r, "weeks", 0, 0, PLAN_WEEKS_MAX, &weeks);
 	if (rc)
 		return rc;
-	const char *blind = http_query(r, "blind");
-	if (blind && strcmp(blind, "0") && strcmp(blind, "1") && strcmp(blind, "true") &&
-	    strcmp(blind, "false"))
-		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
-		               "'blind' must be 1 or 0");
+	int blind;
+	if ((rc = http_query_bool(r, "blind", &blind)))
+		return rc;
 	json_t *profile;
 	if ((rc = profile_get(r->db, r->user.id, &profile, &r->err)))
 		return rc;
@@ -160,7 +156,7 @@ int h_plan(struct http_req *r)
 		day_parse(date, &in.interview_day);
 	in.hours_per_week = json_number_value(json_object_get(profile, "hours_per_week"));
 	in.weeks = (int)weeks;
-	in.blind = blind && (!strcmp(blind, "1") || !strcmp(blind, "true"));
+	in.blind = blind;
 	json_decref(profile);
 	/* Per user version and local day (the profile is part of the version). */
 	char key[CACHE_KEY_MAX];

@@ -138,8 +138,8 @@ int h_memory_search(struct http_req *r)
 	else
 		return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter",
 		               "'mode' must be hybrid, vector or lexical");
-	const char *expired = http_query(r, "include_expired");
-	q.include_expired = expired && (!strcmp(expired, "1") || !strcmp(expired, "true"));
+	if ((rc = http_query_bool(r, "include_expired", &q.include_expired)))
+		return rc;
 	/* Cached per user version: any write of the user's invalidates it. */
 	char key[CACHE_KEY_MAX];
 	search_key(r, &q, key, sizeof(key));

@@ -130,6 +130,8 @@ const char *http_header(struct http_req *r, const char *name);
  */
 int http_query_int(struct http_req *r, const char *name, int64_t def, int64_t min, int64_t max,
                    int64_t *out);
+/* A flag argument: 1 or true, 0 or false (absent: 0); ERR_BAD_REQUEST otherwise. */
+int http_query_bool(struct http_req *r, const char *name, int *out);
 
 /*
  * Answers with a text/event-stream of USER's live events from HUB, resuming

@@ -57,6 +57,19 @@ int http_query_int(struct http_req *r, const char *name, int64_t def, int64_t mi
 	return 0;
 }
 
+int http_query_bool(struct http_req *r, const char *name, int *out)
+{
+	const char *v = http_query(r, name);
+	*out = 0;
+	if (!v || !*v || !strcmp(v, "0") || !strcmp(v, "false"))
+		return 0;
+	if (!strcmp(v, "1") || !strcmp(v, "true")) {
+		*out = 1;
+		return 0;
+	}
+	return err_set(&r->err, ERR_BAD_REQUEST, "invalid_parameter", "'%s' must be 1 or 0", name);
+}
+
 int http_reply(struct http_req *r, int status, json_t *body)
 {
 	r->status = status;
@@ -278,7 +291,8 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct http_req *r)
 		}
 		r->stream_read = NULL; /* MHD owns the stream now */
 		MHD_add_response_header(resp, "Content-Type", "text/event-stream; charset=utf-8");
-		MHD_add_response_header(resp, "X-Accel-Buffering", "no"); /* nginx: pass it on at once */
+		MHD_add_response_header(resp, "X-Accel-Buffering",
+		                        "no"); /* nginx: pass it on at once */
 		MHD_add_response_header(resp, "X-Accel-Buffering", "no"); /* nginx: do not buffer */
 		MHD_add_response_header(resp, "Connection", "close");
 		add_common_headers(resp, r);
