@@ -331,6 +331,7 @@ export function serve(onStart, extraEnv = {}) {
   });
   after(async () => {
     if (!srv) return;
-    assert.deepEqual(await srv.stop(), { code: 0, signal: null });
+    // The server's last log lines tell why, when it did not stop cleanly.
+    assert.deepEqual(await srv.stop(), { code: 0, signal: null }, srv.logs().slice(-3000));
   });
 }

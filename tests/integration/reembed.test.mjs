@@ -39,7 +39,7 @@ test('a new embedding model re-embeds every memory in the background', async () 
     assert.match(r.json.memory.embedding_model, /^builtin\//);
     ids.push(r.json.memory.id);
   }
-  assert.deepEqual(await a.stop(), { code: 0, signal: null });
+  assert.deepEqual(await a.stop(), { code: 0, signal: null }, a.logs().slice(-3000));
 
   const b = await start({
     ...shared,
@@ -72,6 +72,6 @@ test('a new embedding model re-embeds every memory in the background', async () 
     assert.equal(s.json.items[0]?.id, ids[2], s.text);
     assert.ok(s.json.items[0].similarity > 0);
   } finally {
-    assert.deepEqual(await b.stop(), { code: 0, signal: null });
+    assert.deepEqual(await b.stop(), { code: 0, signal: null }, b.logs().slice(-3000));
   }
 });
