@@ -33,6 +33,7 @@
 #define EXIT_DB     4
 
 #define SHUTDOWN_GRACE_MS 10000               /* for in-flight requests after SIGTERM */
+#define STREAMS_GRACE_MS  8000                /* for streamed coach answers after SIGTERM */
 #define EVENTS_TOKEN_TTL  60                  /* seconds an EventSource token is valid */
 #define CLI_FILE_MAX      (64L * 1024 * 1024) /* largest file `maang import` reads */
 
@@ -286,6 +287,14 @@ static int cmd_serve(int argc, char **argv)
 		;
 	log_info("received signal %d: finishing in-flight requests", sig);
 	events_close_all(app.events); /* event streams end first: they never finish by themselves */
+	/* Streamed coach answers finish first: their threads use the pool and connections. */
+	int streaming = api_wait_streams(STREAMS_GRACE_MS);
+	if (streaming) {
+		/* Their threads would outlive the pool: leave without tearing down (WAL keeps the
+		 * data). */
+		log_msg(LOG_WARN, "stopped with %d streamed answers cut short", streaming);
+		_exit(0);
+	}
 	http_server_stop(srv, SHUTDOWN_GRACE_MS);
 	close_app();
 	log_info("stopped");

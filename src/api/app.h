@@ -27,8 +27,8 @@ struct app {
 	struct token_keys events_keys; /* short-lived ?token= for EventSource */
 	unsigned char events_key[32];
 	struct events *events;
-	struct mem mem;     /* long-term memory: embeddings, index, search */
-	struct llm *llm;    /* the coach's LLM provider, or NULL */
+	struct mem mem;  /* long-term memory: embeddings, index, search */
+	struct llm *llm; /* the coach's LLM provider, or NULL */
 	struct coach coach;
 	int64_t started_at;
 };
@@ -42,6 +42,12 @@ int api_begin(struct http_req *r);
 void api_end(struct http_req *r);
 int api_authenticate(void *app, struct http_req *r, const char *token, int from_query,
                      struct http_user *user, struct err *e);
+
+/*
+ * Waits up to MAX_MS for streamed coach answers to finish (at shutdown,
+ * before the server and the pool close); returns how many are still running.
+ */
+int api_wait_streams(int max_ms);
 
 /* The audit context of a request. */
 struct audit_ctx api_audit_ctx(struct http_req *r);

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/json.h"
 #include "core/log.h"
@@ -235,6 +236,23 @@ static void publish_reply(struct app *a, const char *user, json_t *out)
 	json_decref(ev);
 }
 
+/*
+ * Streamed answers in progress: their threads use the database pool and the
+ * HTTP connection, so shutdown waits for them (api_wait_streams).
+ */
+static int streams_active;
+
+int api_wait_streams(int max_ms)
+{
+	for (int waited = 0; waited < max_ms; waited += 10) {
+		if (!__atomic_load_n(&streams_active, __ATOMIC_ACQUIRE))
+			return 0;
+		struct timespec ts = {0, 10 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	return __atomic_load_n(&streams_active, __ATOMIC_ACQUIRE);
+}
+
 /* A streamed answer: the turn runs on its own thread and writes events to the pipe. */
 struct coach_job {
 	struct app *app;
@@ -286,6 +304,7 @@ static void *coach_worker(void *arg)
 	free(j->message);
 	free(j->session);
 	free(j);
+	__atomic_sub_fetch(&streams_active, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -325,7 +344,9 @@ int h_coach_chat(struct http_req *r)
 		pthread_attr_t attr;
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		__atomic_add_fetch(&streams_active, 1, __ATOMIC_RELEASE);
 		if (pthread_create(&t, &attr, coach_worker, j)) {
+			__atomic_sub_fetch(&streams_active, 1, __ATOMIC_RELEASE);
 			http_pipe_close(j->pipe);
 			free(j->message);
 			free(j->session);
