@@ -63,6 +63,8 @@ struct catalog_named {
 struct catalog {
 	struct catalog_problem *problems; /* sorted by slug */
 	int nproblems;
+	int *by_id;                   /* problem id -> index in problems, -1 for none */
+	int64_t max_id;               /* largest problem id */
 	struct catalog_topic *topics; /* in roadmap order */
 	int ntopics;
 	struct catalog_named *companies; /* by name */

@@ -57,6 +57,17 @@ static int load_problems(struct db *db, struct catalog *c, struct err *e)
 	if (rc < 0)
 		return rc;
 	qsort(c->problems, (size_t)c->nproblems, sizeof(*c->problems), by_slug);
+	/* Ids are small and dense: a direct table makes lookups by id O(1). */
+	c->max_id = 0;
+	for (int i = 0; i < c->nproblems; i++)
+		if (c->problems[i].id > c->max_id)
+			c->max_id = c->problems[i].id;
+	c->by_id = xmalloc(((size_t)c->max_id + 1) * sizeof(int));
+	for (int64_t k = 0; k <= c->max_id; k++)
+		c->by_id[k] = -1;
+	for (int i = 0; i < c->nproblems; i++)
+		if (c->problems[i].id >= 0)
+			c->by_id[c->problems[i].id] = i;
 	return 0;
 }
 
@@ -289,6 +300,7 @@ void catalog_free(struct catalog *c)
 	for (int i = 0; i < c->nstrings; i++)
 		free(c->strings[i]);
 	free(c->strings);
+	free(c->by_id);
 	free(c->problems);
 	free(c->topics);
 	free(c->companies);
@@ -316,10 +328,9 @@ const struct catalog_problem *catalog_problem_by_slug(const struct catalog *c, c
 
 const struct catalog_problem *catalog_problem_by_id(const struct catalog *c, int64_t id)
 {
-	for (int i = 0; i < c->nproblems; i++)
-		if (c->problems[i].id == id)
-			return &c->problems[i];
-	return NULL;
+	if (id < 0 || id > c->max_id || !c->by_id || c->by_id[id] < 0)
+		return NULL;
+	return &c->problems[c->by_id[id]];
 }
 
 const struct catalog_topic *catalog_topic_by_slug(const struct catalog *c, const char *slug)

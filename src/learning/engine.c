@@ -79,6 +79,14 @@ int learn_load(struct db *db, const struct catalog *c, const char *user, int64_t
 	double *speed_sum = xcalloc((size_t)c->ntopics + 1, sizeof(double));
 	double *speed_w = xcalloc((size_t)c->ntopics + 1, sizeof(double));
 	double *outcome_sum = xcalloc((size_t)c->ntopics + 1, sizeof(double));
+	/* The topic index of each problem's topics, looked up once. */
+	int *ptopic =
+	    xmalloc(((size_t)c->nproblems + 1) * CATALOG_MAX_TOPICS_PER_PROBLEM * sizeof(int));
+	for (int i = 0; i < c->nproblems; i++)
+		for (int k = 0; k < CATALOG_MAX_TOPICS_PER_PROBLEM; k++)
+			ptopic[i * CATALOG_MAX_TOPICS_PER_PROBLEM + k] =
+			    k < c->problems[i].ntopics ? topic_index(c, c->problems[i].topics[k])
+			                               : -1;
 	struct db_stmt *st;
 	int rc = load_targets(db, user, s, e);
 	if (rc)
@@ -133,7 +141,7 @@ int learn_load(struct db *db, const struct catalog *c, const char *user, int64_t
 		double w = pow(0.5, age / LEARN_HALF_LIFE_DAYS);
 		double score = solved ? 1.0 : failed ? 0.0 : 0.5;
 		for (int k = 0; k < p->ntopics; k++) {
-			int t = topic_index(c, p->topics[k]);
+			int t = ptopic[(p - c->problems) * CATALOG_MAX_TOPICS_PER_PROBLEM + k];
 			if (t < 0)
 				continue;
 			struct learn_topic *lt = &s->topics[t];
@@ -161,8 +169,11 @@ int learn_load(struct db *db, const struct catalog *c, const char *user, int64_t
 		double recall_sum = 0;
 		lt->total = c->topics[t].problem_count;
 		for (int i = 0; i < c->nproblems; i++) {
-			if (s->problems[i].status != 2 ||
-			    !catalog_problem_has_topic(&c->problems[i], c->topics[t].slug))
+			const int *pt = &ptopic[i * CATALOG_MAX_TOPICS_PER_PROBLEM];
+			int in_topic = 0;
+			for (int k = 0; k < CATALOG_MAX_TOPICS_PER_PROBLEM; k++)
+				in_topic |= pt[k] == t;
+			if (s->problems[i].status != 2 || !in_topic)
 				continue;
 			lt->solved++;
 			recall_sum += s->problems[i].recall;
@@ -183,6 +194,7 @@ int learn_load(struct db *db, const struct catalog *c, const char *user, int64_t
 		lt->mastery = m;
 	}
 out:
+	free(ptopic);
 	free(speed_sum);
 	free(speed_w);
 	free(outcome_sum);
