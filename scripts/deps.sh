@@ -30,7 +30,26 @@ for p in $want; do
 	fi
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+# The MCP suite runs the official client SDK from npm.
+if [ "$profile" != build ] && ! command -v npm >/dev/null 2>&1; then
+	missing="$missing npm"
+fi
+
+# Node modules of the tests (tests/package-lock.json), when missing or stale.
+node_modules() {
+	[ "$profile" = build ] && return 0
+	dir=$(dirname "$0")/../tests
+	stamp="$dir/node_modules/.package-lock.json"
+	if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
+		echo "installing test node modules (npm ci)" >&2
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+	fi
+}
+
+if [ -z "$missing" ]; then
+	node_modules
+	exit 0
+fi
 
 cmd="apt-get install -y --no-install-recommends$missing"
 if [ "$(id -u)" = 0 ]; then
@@ -45,3 +64,4 @@ fi
 echo "installing:$missing" >&2
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 $sudo env DEBIAN_FRONTEND=noninteractive $cmd
+node_modules

@@ -27,6 +27,7 @@
 #include "db/migrate.h"
 #include "practice/practice.h"
 #include "memory/bench.h"
+#include "mcp/mcp.h"
 
 #define EXIT_USAGE  2
 #define EXIT_CONFIG 3
@@ -54,11 +55,20 @@ static int cmd_config(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 static int cmd_bench(int argc, char **argv);
+static int cmd_mcp(int argc, char **argv);
+static int fail_db(const struct err *e);
 
 static const struct command commands[] = {
     {"serve", cmd_serve, "maang serve",
      "Migrates an embedded database, loads the catalog and serves the HTTP API on PORT\n"
      "(default 5000) until SIGTERM or SIGINT."},
+    {"mcp", cmd_mcp, "maang mcp [--user EMAIL]\n       maang mcp --http",
+     "Serves the Model Context Protocol (docs/mcp.md) to AI assistants.\n"
+     "Without --http: on standard input and output, as the user named by --user or by\n"
+     "the personal API token in MAANG_TOKEN (`maang user token EMAIL`); logs go to\n"
+     "standard error. Ends at end of input.\n"
+     "--http: only the Streamable HTTP endpoint /mcp on MCP_PORT (default 8765) and\n"
+     "MCP_BIND_ADDRESS (default 127.0.0.1), bearer tokens required, until SIGTERM."},
     {"migrate", cmd_migrate, "maang migrate [up|status]",
      "up (default): applies pending schema migrations and syncs the catalog data.\n"
      "status: lists migrations and whether each is applied (exit 1 if any is pending)."},
@@ -189,6 +199,7 @@ static int open_app(int migrate)
 
 static void close_app(void)
 {
+	mcp_release();
 	mem_worker_stop(&app.mem);
 	mem_release(&app.mem);
 	llm_free(app.llm);
@@ -201,11 +212,14 @@ static void close_app(void)
 	memset(&app, 0, sizeof(app));
 }
 
-static int cmd_serve(int argc, char **argv)
+/*
+ * Everything a server needs besides its listeners: configuration (checked
+ * as for serve), database, catalog, cache, memory, LLM, live events, the
+ * MCP tool table.
+ */
+static int start_services(void)
 {
-	(void)argc, (void)argv;
 	struct err e = {0};
-	int64_t t0 = time_now_ms();
 	int rc = load_config();
 	if (rc)
 		return rc;
@@ -215,10 +229,8 @@ static int cmd_serve(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	config_release(&cfg);
-	if ((rc = open_app(0))) {
-		close_app();
+	if ((rc = open_app(0)))
 		return rc;
-	}
 	if (cfg.secret_is_default)
 		log_warn(
 		    "SECRET_KEY is not set: using the development default (never in production)");
@@ -226,13 +238,15 @@ static int cmd_serve(int argc, char **argv)
 	struct redis_target rt;
 	if (redis_target(&cfg, &rt, &e) || cache_open(&cfg, &app.cache, &e)) {
 		fprintf(stderr, "maang: %s\n", e.msg);
-		close_app();
 		return EXIT_CONFIG;
 	}
 	if (mem_init(&app.mem, &cfg, app.cache, &e) || llm_open(&cfg, &app.llm, &e)) {
 		fprintf(stderr, "maang: %s\n", e.msg);
-		close_app();
 		return EXIT_CONFIG;
+	}
+	if (mcp_init(&e)) {
+		fprintf(stderr, "maang: MCP tool table: %s\n", e.msg);
+		return 1;
 	}
 	app.coach.mem = &app.mem;
 	app.coach.llm = app.llm;
@@ -248,43 +262,46 @@ static int cmd_serve(int argc, char **argv)
 	app.events_keys.keylen = klen;
 	app.events_keys.ttl_seconds = EVENTS_TOKEN_TTL;
 	app.started_at = time_now();
+	return 0;
+}
 
-	/* Signals go to this thread only: block them before the workers start. */
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
+/* Starts an HTTP listener over the route table; MASK limits it to some routes. */
+static int listen_on(const char *address, int port, int mask, struct http_server **srv)
+{
+	struct err e = {0};
 	struct http_server_opts o = {
-	    .bind_address = cfg.bind_address,
-	    .port = cfg.port,
+	    .bind_address = address,
+	    .port = port,
 	    .threads = cfg.http_threads,
 	    .max_body = cfg.max_body_bytes,
 	    .routes = api_routes,
 	    .nroutes = api_nroutes,
+	    .route_mask = mask,
 	    .authenticate = api_authenticate,
 	    .app = &app,
 	    .begin = api_begin,
 	    .end = api_end,
 	};
-	struct http_server *srv;
-	if (http_server_start(&o, &srv, &e)) {
+	if (http_server_start(&o, srv, &e)) {
 		fprintf(stderr, "maang: %s\n", e.msg);
-		close_app();
 		return 1;
 	}
-	char fields[256];
-	snprintf(fields, sizeof(fields),
-	         "\"port\":%d,\"database\":\"%s\",\"cache\":\"%s\",\"problems\":%d,"
-	         "\"startup_ms\":%lld",
-	         http_server_port(srv), db_pool_dialect(app.pool), cache_backend(app.cache),
-	         app.catalog->nproblems, (long long)(time_now_ms() - t0));
-	log_emit(LOG_INFO, "listening", fields);
-	int sig = 0;
-	while (sigwait(&set, &sig) != 0)
-		;
+	return 0;
+}
+
+/* Blocks SIGINT and SIGTERM in every thread started after; waits for one. */
+static void block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* The graceful stop of serve and `mcp --http`: streams end, then requests finish. */
+static void stop_servers(struct http_server *main_srv, struct http_server *mcp_srv, int sig)
+{
 	log_info("received signal %d: finishing in-flight requests", sig);
 	events_close_all(app.events); /* event streams end first: they never finish by themselves */
 	/* Streamed coach answers finish first: their threads use the pool and connections. */
@@ -295,10 +312,133 @@ static int cmd_serve(int argc, char **argv)
 		log_msg(LOG_WARN, "stopped with %d streamed answers cut short", streaming);
 		_exit(0);
 	}
-	http_server_stop(srv, SHUTDOWN_GRACE_MS);
+	http_server_stop(mcp_srv, SHUTDOWN_GRACE_MS);
+	http_server_stop(main_srv, SHUTDOWN_GRACE_MS);
 	close_app();
 	log_info("stopped");
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	int64_t t0 = time_now_ms();
+	int rc = start_services();
+	if (rc) {
+		close_app();
+		return rc;
+	}
+	/* Signals go to this thread only: block them before the workers start. */
+	sigset_t set;
+	block_signals(&set);
+	struct http_server *srv = NULL, *mcp_srv = NULL;
+	if (listen_on(cfg.bind_address, cfg.port, 0, &srv) ||
+	    (cfg.mcp_port > 0 &&
+	     listen_on(cfg.mcp_bind_address, cfg.mcp_port, ROUTE_MCP, &mcp_srv))) {
+		http_server_stop(srv, 0);
+		close_app();
+		return 1;
+	}
+	char fields[320];
+	snprintf(fields, sizeof(fields),
+	         "\"port\":%d,\"mcp_port\":%d,\"database\":\"%s\",\"cache\":\"%s\",\"problems\":%d,"
+	         "\"startup_ms\":%lld",
+	         http_server_port(srv), mcp_srv ? http_server_port(mcp_srv) : 0,
+	         db_pool_dialect(app.pool), cache_backend(app.cache), app.catalog->nproblems,
+	         (long long)(time_now_ms() - t0));
+	log_emit(LOG_INFO, "listening", fields);
+	int sig = 0;
+	while (sigwait(&set, &sig) != 0)
+		;
+	stop_servers(srv, mcp_srv, sig);
 	return 0;
+}
+
+/*
+ * maang mcp: stdio for a user given by --user or MAANG_TOKEN; --http serves
+ * only the Streamable HTTP endpoint on MCP_PORT (the Compose mcp service).
+ */
+static int cmd_mcp(int argc, char **argv)
+{
+	int http = 0;
+	const char *email = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--http"))
+			http = 1;
+		else if (!strcmp(argv[i], "--user") && i + 1 < argc)
+			email = argv[++i];
+		else {
+			fprintf(stderr, "maang: unknown mcp argument '%s'\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	const char *token = getenv("MAANG_TOKEN");
+	if (!http && !email && !(token && *token)) {
+		fprintf(stderr, "maang: mcp needs --user EMAIL or MAANG_TOKEN (or --http)\n");
+		return EXIT_USAGE;
+	}
+	/* Standard output carries the protocol: nothing else may write there. */
+	int rc = start_services();
+	if (rc) {
+		close_app();
+		return rc;
+	}
+	sigset_t set;
+	if (http) {
+		block_signals(&set);
+		struct http_server *srv = NULL;
+		int port = cfg.mcp_port > 0 ? cfg.mcp_port : 8765;
+		if (listen_on(cfg.mcp_bind_address, port, ROUTE_MCP, &srv)) {
+			close_app();
+			return 1;
+		}
+		char fields[160];
+		snprintf(fields, sizeof(fields), "\"mcp_port\":%d,\"port\":%d,\"database\":\"%s\"",
+		         http_server_port(srv), http_server_port(srv), db_pool_dialect(app.pool));
+		log_emit(LOG_INFO, "listening", fields);
+		int sig = 0;
+		while (sigwait(&set, &sig) != 0)
+			;
+		stop_servers(NULL, srv, sig);
+		return 0;
+	}
+	struct err e = {0};
+	struct http_user user;
+	struct db *db;
+	memset(&user, 0, sizeof(user));
+	if (db_acquire(app.pool, &db, &e)) {
+		close_app();
+		return fail_db(&e);
+	}
+	if (email) {
+		struct account a;
+		rc = accounts_get_by_email(db, email, &a, &e);
+		if (!rc) {
+			str_copy(user.id, sizeof(user.id), a.id);
+			str_copy(user.email, sizeof(user.email), a.email);
+			str_copy(user.name, sizeof(user.name), a.name);
+			str_copy(user.role, sizeof(user.role), a.role);
+		}
+	} else {
+		struct identity id;
+		rc = tokens_authenticate(db, &app.keys, token, &id, &e);
+		if (!rc) {
+			str_copy(user.id, sizeof(user.id), id.acct.id);
+			str_copy(user.email, sizeof(user.email), id.acct.email);
+			str_copy(user.name, sizeof(user.name), id.acct.name);
+			str_copy(user.role, sizeof(user.role), id.acct.role);
+			str_copy(user.token_id, sizeof(user.token_id), id.token_id);
+		}
+	}
+	db_release(db);
+	if (rc) {
+		fprintf(stderr, "maang: %s\n", e.msg);
+		close_app();
+		return rc == ERR_UNAVAILABLE ? EXIT_DB : 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	rc = mcp_stdio_run(&app, &user);
+	close_app();
+	return rc;
 }
 
 static int cmd_migrate(int argc, char **argv)

@@ -40,6 +40,8 @@ extern const int api_nroutes;
 /* Server hooks: a database connection per request, token authentication. */
 int api_begin(struct http_req *r);
 void api_end(struct http_req *r);
+/* After a successful write: the user's cache version moves, the route's event goes out. */
+void api_after_write(struct http_req *r);
 int api_authenticate(void *app, struct http_req *r, const char *token, int from_query,
                      struct http_user *user, struct err *e);
 
@@ -48,6 +50,20 @@ int api_authenticate(void *app, struct http_req *r, const char *token, int from_
  * before the server and the pool close); returns how many are still running.
  */
 int api_wait_streams(int max_ms);
+
+/*
+ * Calls a REST route in process, as USER, on DB (borrowed; a transaction
+ * of the caller's must not be open): the same handler, checks and effects
+ * (cache invalidation, live events) as over HTTP. QUERY (an object of
+ * strings, may be NULL) stands for the query string, BODY (may be NULL) for
+ * a JSON body; both stay the caller's. On success *STATUS is the HTTP
+ * status and *OUT the answer (a JSON value, or NULL for an empty one; the
+ * caller owns it). A failure of the route fills E with its error and
+ * returns its code. REQUEST_ID names the call in logs and audit entries.
+ */
+int api_call(struct app *a, struct db *db, const struct http_user *user, const char *request_id,
+             const char *method, const char *path, json_t *query, json_t *body, int *status,
+             json_t **out, struct err *e);
 
 /* The audit context of a request. */
 struct audit_ctx api_audit_ctx(struct http_req *r);
@@ -97,6 +113,9 @@ int h_problem_similar(struct http_req *r);
 int h_coach_chat(struct http_req *r);
 int h_coach_session(struct http_req *r);
 int h_providers(struct http_req *r);
+int h_mcp_post(struct http_req *r);
+int h_mcp_get(struct http_req *r);
+int h_mcp_delete(struct http_req *r);
 int h_reviews_due(struct http_req *r);
 int h_weaknesses(struct http_req *r);
 int h_recommendations(struct http_req *r);

@@ -150,7 +150,7 @@ int h_events(struct http_req *r)
 		last = http_query(r, "last_event_id");
 	if (last && (strlen(last) >= EVENTS_ID_MAX || !utf8_valid(last, strlen(last))))
 		last = NULL;
-	return http_reply_events(r, APP(r)->events, r->user.id, last);
+	return http_reply_events(r, APP(r)->events, r->user.id, last, NULL, NULL);
 }
 
 /* A one-minute token for EventSource, which cannot send an Authorization header. */

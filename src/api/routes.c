@@ -14,9 +14,11 @@
 #define WRITE ROUTE_WRITE
 #define JSON  ROUTE_JSON
 #define RAW   ROUTE_RAW
+#define MCP   ROUTE_MCP
+#define RPC   ROUTE_RPC
 
 const struct http_route api_routes[] = {
-    {"GET", "/health", 0, h_health, NULL},
+    {"GET", "/health", ROUTE_MCP, h_health, NULL},
     {"GET", "/ready", 0, h_ready, NULL},
     {"GET", "/metrics", 0, h_metrics, NULL},
     {"POST", "/api/v1/auth/register", WRITE | JSON, h_register, NULL},
@@ -63,6 +65,9 @@ const struct http_route api_routes[] = {
     {"POST", "/api/v1/coach/chat", AUTH | WRITE | JSON, h_coach_chat, "coach.replied"},
     {"GET", "/api/v1/coach/sessions/{id}", AUTH, h_coach_session, NULL},
     {"GET", "/api/v1/providers", AUTH, h_providers, NULL},
+    {"POST", "/mcp", AUTH | RAW | MCP | RPC, h_mcp_post, NULL},
+    {"GET", "/mcp", AUTH | MCP | RPC, h_mcp_get, NULL},
+    {"DELETE", "/mcp", AUTH | MCP | RPC, h_mcp_delete, NULL},
 };
 
 const int api_nroutes = (int)ARRAY_LEN(api_routes);
@@ -79,6 +84,13 @@ int api_begin(struct http_req *r)
 
 void api_end(struct http_req *r)
 {
+	api_after_write(r);
+	db_release(r->db);
+	r->db = NULL;
+}
+
+void api_after_write(struct http_req *r)
+{
 	/* A successful write invalidates everything cached for its user. */
 	if (r->route && (r->route->flags & ROUTE_WRITE) && r->authed && !r->err.code &&
 	    r->status < 400) {
@@ -94,8 +106,6 @@ void api_end(struct http_req *r)
 			json_decref(data);
 		}
 	}
-	db_release(r->db);
-	r->db = NULL;
 }
 
 int api_authenticate(void *app, struct http_req *r, const char *token, int from_query,

@@ -20,6 +20,8 @@ struct config {
 	char *secret_key;
 	int port;
 	int mcp_port;
+	char *mcp_bind_address;
+	char *mcp_allowed_origins;
 	char *bind_address;
 	int db_pool_size;
 	int http_threads;      /* 0 = one per core */

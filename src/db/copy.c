@@ -66,6 +66,10 @@ static const struct table tables[] = {
      "user_id,period,start_day,difficulty,attempts,solved,helped,failed,minutes", "ttitiiiii", 0},
     {"coach_messages", "seq", "seq,id,user_id,session_id,role,content,memories,provider,at",
      "itttttjti", 1},
+    {"mcp_sessions", "id",
+     "id,user_id,protocol_version,client_name,client_version,log_level,created_at,last_used_at,"
+     "ended_at",
+     "ttttttiii", 0},
 };
 
 static int ncols(const struct table *t)

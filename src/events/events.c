@@ -32,6 +32,8 @@ struct events_sub {
 	char user[40];
 	events_wake_fn wake;
 	void *ctx;
+	events_format_fn fmt;
+	void *fmt_ctx;
 	char **queue; /* SSE texts, oldest first */
 	int nqueue;
 	int overflow;
@@ -75,6 +77,11 @@ static int64_t now_ms(void)
 static char *sse_text(const struct event *ev)
 {
 	return xasprintf("id: %s\nevent: %s\ndata: %s\n\n", ev->id, ev->type, ev->data);
+}
+
+static char *sub_text(struct events_sub *s, const struct event *ev)
+{
+	return s->fmt ? s->fmt(ev, s->fmt_ctx) : sse_text(ev);
 }
 
 /* A wake list entry: the subscriber is held by its inflight count. */
@@ -123,8 +130,11 @@ static void deliver_locked(struct events *h, const struct event *ev, struct wake
 			s->overflow = 1; /* the stream ends; the client resumes from its last id */
 			h->st.dropped_clients++;
 		} else {
+			char *text = sub_text(s, ev);
+			if (!text)
+				continue;
 			s->queue = xrealloc(s->queue, (size_t)(s->nqueue + 1) * sizeof(char *));
-			s->queue[s->nqueue++] = sse_text(ev);
+			s->queue[s->nqueue++] = text;
 		}
 		hold(w, s);
 	}
@@ -363,7 +373,8 @@ void events_publish(struct events *h, const char *user, const char *type, const 
 }
 
 struct events_sub *events_subscribe(struct events *h, const char *user, const char *last_id,
-                                    events_wake_fn wake, void *ctx, const char **why)
+                                    events_format_fn fmt, void *fmt_ctx, events_wake_fn wake,
+                                    void *ctx, const char **why)
 {
 	pthread_mutex_lock(&h->lock);
 	int mine = 0;
@@ -379,6 +390,8 @@ struct events_sub *events_subscribe(struct events *h, const char *user, const ch
 	str_copy(s->user, sizeof(s->user), user);
 	s->wake = wake;
 	s->ctx = ctx;
+	s->fmt = fmt;
+	s->fmt_ctx = fmt_ctx;
 	s->last_sent = now_ms();
 	/* Resume: the user's events after LAST_ID, if it is still in the ring. */
 	if (last_id && *last_id) {
@@ -390,8 +403,11 @@ struct events_sub *events_subscribe(struct events *h, const char *user, const ch
 			const struct event *ev = &h->ring[(h->ring_head + i) % EVENTS_RING];
 			if (strcmp(ev->user, user) || s->nqueue >= EVENTS_QUEUE_MAX)
 				continue;
+			char *text = sub_text(s, ev);
+			if (!text)
+				continue;
 			s->queue = xrealloc(s->queue, (size_t)(s->nqueue + 1) * sizeof(char *));
-			s->queue[s->nqueue++] = sse_text(ev);
+			s->queue[s->nqueue++] = text;
 		}
 	}
 	s->next = h->subs;

@@ -59,10 +59,18 @@ void events_publish(struct events *h, const char *user, const char *type, const 
 /*
  * Subscribes to USER's events. LAST_ID (may be NULL) is a Last-Event-ID:
  * the user's events after it that are still in the ring are queued first.
+ * FMT (NULL: "id/event/data" as is) shapes each event into SSE text.
  * Returns NULL when a limit is reached (*WHY: "clients" or "user").
  */
+/*
+ * How a subscriber's stream shows an event: SSE text the caller frees, or
+ * NULL to leave the event out. Called with the hub locked: no hub calls.
+ */
+typedef char *(*events_format_fn)(const struct event *ev, void *ctx);
+
 struct events_sub *events_subscribe(struct events *h, const char *user, const char *last_id,
-                                    events_wake_fn wake, void *ctx, const char **why);
+                                    events_format_fn fmt, void *fmt_ctx, events_wake_fn wake,
+                                    void *ctx, const char **why);
 void events_unsubscribe(struct events_sub *s);
 
 /*

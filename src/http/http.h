@@ -31,6 +31,10 @@
 #define ROUTE_JSON        0x08 /* body must be a JSON object, parsed into r->json */
 #define ROUTE_RAW         0x10 /* body is kept raw (imports) */
 #define ROUTE_QUERY_TOKEN 0x20 /* also accepts ?token= (EventSource cannot set headers) */
+#define ROUTE_MCP         0x40 /* served on the dedicated MCP listener too */
+#define ROUTE_RPC         0x80 /* errors of the shared checks are JSON-RPC error objects */
+
+#define HTTP_MAX_EXTRA_HEADERS 4
 
 /* The authenticated caller. */
 struct http_user {
@@ -69,6 +73,8 @@ struct http_server_opts {
 	int nroutes;
 	http_auth_fn authenticate;
 	void *app; /* handed to handlers as r->app */
+	/* Nonzero: only routes with one of these flags exist on this server. */
+	int route_mask;
 	/* Called before and after each handler (database connection per request). */
 	int (*begin)(struct http_req *r);
 	void (*end)(struct http_req *r);
@@ -86,7 +92,8 @@ struct http_req {
 	int body_too_large;
 	const char *params[HTTP_MAX_PARAMS]; /* path parameters, in pattern order */
 	char *param_storage;
-	json_t *json; /* parsed body for ROUTE_JSON */
+	json_t *json;  /* parsed body for ROUTE_JSON */
+	json_t *query; /* in-process calls (conn NULL): the query arguments, all strings */
 	struct db *db;
 	struct http_user user;
 	int authed;
@@ -97,8 +104,9 @@ struct http_req {
 	size_t raw_len;
 	const char *raw_type;
 	char *location;
-	int retry_after; /* seconds, for 429 */
-	char allow[64];  /* methods of the path, for 405 */
+	int retry_after;                          /* seconds, for 429 */
+	char allow[64];                           /* methods of the path, for 405 */
+	char *headers[HTTP_MAX_EXTRA_HEADERS][2]; /* more answer headers: http_add_header */
 	struct err err;
 	int64_t started_us;
 	int queued; /* a response has been queued */
@@ -119,6 +127,18 @@ int http_server_port(const struct http_server *s);
  * to finish their requests, then closes the rest and frees the server.
  */
 void http_server_stop(struct http_server *s, int grace_ms);
+
+/*
+ * Finds the route of R's method and path among ROUTES (path parameters go
+ * into R); NULL when none matches, with *METHOD_MISMATCH set when the path
+ * exists with other methods (listed in r->allow).
+ */
+const struct http_route *http_route_find(const struct http_route *routes, int nroutes, int mask,
+                                         struct http_req *r, int *method_mismatch);
+/* Adds a header to the answer (copied); at most HTTP_MAX_EXTRA_HEADERS. */
+void http_add_header(struct http_req *r, const char *name, const char *value);
+/* Frees what a request owns (not R itself, not r->db). */
+void http_req_release(struct http_req *r);
 
 /* A query-string argument, or NULL. */
 const char *http_query(struct http_req *r, const char *name);
@@ -151,8 +171,10 @@ void http_pipe_write(struct http_pipe *p, const char *data, size_t len);
 void http_pipe_close(struct http_pipe *p);
 
 struct events;
-int http_reply_events(struct http_req *r, struct events *hub, const char *user,
-                      const char *last_id);
+struct event;
+/* FMT (may be NULL) and FMT_CTX shape each event: see events_subscribe. */
+int http_reply_events(struct http_req *r, struct events *hub, const char *user, const char *last_id,
+                      char *(*fmt)(const struct event *ev, void *ctx), void *fmt_ctx);
 
 /* Shortcuts for handlers: set status + body and return 0. */
 int http_reply(struct http_req *r, int status, json_t *body);

@@ -6,6 +6,7 @@
 #include "http/http.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -34,12 +35,46 @@ static int64_t now_us(void)
 
 const char *http_query(struct http_req *r, const char *name)
 {
+	if (!r->conn)
+		return json_string_value(json_object_get(r->query, name));
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *http_header(struct http_req *r, const char *name)
 {
+	if (!r->conn)
+		return NULL;
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+void http_add_header(struct http_req *r, const char *name, const char *value)
+{
+	for (int i = 0; i < HTTP_MAX_EXTRA_HEADERS; i++) {
+		if (!r->headers[i][0]) {
+			r->headers[i][0] = xstrdup(name);
+			r->headers[i][1] = xstrdup(value);
+			return;
+		}
+	}
+	assert(!"http_add_header: too many headers");
+}
+
+void http_req_release(struct http_req *r)
+{
+	json_decref(r->json);
+	json_decref(r->out);
+	json_decref(r->query);
+	if (r->stream_read && r->stream_free)
+		r->stream_free(r->stream_ctx); /* never handed to MHD */
+	free(r->raw);
+	free(r->location);
+	free(r->param_storage);
+	free(r->path);
+	for (int i = 0; i < HTTP_MAX_EXTRA_HEADERS; i++) {
+		free(r->headers[i][0]);
+		free(r->headers[i][1]);
+	}
+	buf_release(&r->body);
 }
 
 int http_query_int(struct http_req *r, const char *name, int64_t def, int64_t min, int64_t max,
@@ -167,14 +202,14 @@ static int match(const char *pattern, const char *path, struct http_req *r)
  * Finds the route; sets *METHOD_MISMATCH if the path exists with other
  * methods, and lists those in r->allow for the 405 answer.
  */
-static const struct http_route *route_find(const struct http_server_opts *o, struct http_req *r,
-                                           int *method_mismatch)
+const struct http_route *http_route_find(const struct http_route *routes, int nroutes, int mask,
+                                         struct http_req *r, int *method_mismatch)
 {
 	*method_mismatch = 0;
 	r->allow[0] = '\0';
-	for (int i = 0; i < o->nroutes; i++) {
-		const struct http_route *rt = &o->routes[i];
-		if (!match(rt->pattern, r->path, r))
+	for (int i = 0; i < nroutes; i++) {
+		const struct http_route *rt = &routes[i];
+		if ((mask && !(rt->flags & mask)) || !match(rt->pattern, r->path, r))
 			continue;
 		if (strcmp(rt->method, r->method) == 0 ||
 		    (strcmp(r->method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0))
@@ -221,16 +256,18 @@ static int authenticate(const struct http_server_opts *o, struct http_req *r)
 static void dispatch(const struct http_server_opts *o, struct http_req *r)
 {
 	int mismatch, rc;
-	if (r->body_too_large) {
-		err_set(&r->err, ERR_TOO_LARGE, "body_too_large", "request body exceeds %ld bytes",
-		        o->max_body);
-		return;
-	}
 	if (!utf8_valid(r->path, strlen(r->path))) {
 		err_set(&r->err, ERR_BAD_REQUEST, "invalid_path", "path is not valid UTF-8");
 		return;
 	}
-	const struct http_route *rt = route_find(o, r, &mismatch);
+	const struct http_route *rt =
+	    http_route_find(o->routes, o->nroutes, o->route_mask, r, &mismatch);
+	if (r->body_too_large) {
+		r->route = rt; /* for the error's form */
+		err_set(&r->err, ERR_TOO_LARGE, "body_too_large", "request body exceeds %ld bytes",
+		        o->max_body);
+		return;
+	}
 	if (!rt) {
 		if (mismatch)
 			err_set(&r->err, ERR_BAD_REQUEST, "method_not_allowed",
@@ -270,6 +307,13 @@ static void add_common_headers(struct MHD_Response *resp, struct http_req *r)
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (r->location)
 		MHD_add_response_header(resp, "Location", r->location);
+	for (int i = 0; i < HTTP_MAX_EXTRA_HEADERS && r->headers[i][0]; i++)
+		MHD_add_response_header(resp, r->headers[i][0], r->headers[i][1]);
+	if (r->status == 401)
+		MHD_add_response_header(resp, "WWW-Authenticate",
+		                        r->err.id[0] && strcmp(r->err.id, "unauthenticated")
+		                            ? "Bearer realm=\"maang\", error=\"invalid_token\""
+		                            : "Bearer realm=\"maang\"");
 	if (r->retry_after > 0) {
 		char v[16];
 		snprintf(v, sizeof(v), "%d", r->retry_after);
@@ -308,11 +352,25 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct http_req *r)
 		r->status = status;
 		struct buf b;
 		buf_init(&b, 4096);
-		buf_puts(&b, "{\"error\":{\"code\":");
-		json_escape_buf(&b, r->err.id[0] ? r->err.id : "error");
-		buf_puts(&b, ",\"message\":");
-		json_escape_buf(&b, r->err.msg);
-		buf_puts(&b, "}}");
+		if (r->route && (r->route->flags & ROUTE_RPC)) {
+			/* A JSON-RPC error without an id: the message was not read. */
+			buf_printf(&b, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":%d,",
+			           status >= 500   ? -32603
+			           : status == 401 ? -32001
+			           : status == 403 ? -32003
+			                           : -32600);
+			buf_puts(&b, "\"message\":");
+			json_escape_buf(&b, r->err.msg);
+			buf_puts(&b, ",\"data\":{\"code\":");
+			json_escape_buf(&b, r->err.id[0] ? r->err.id : "error");
+			buf_puts(&b, "}}}");
+		} else {
+			buf_puts(&b, "{\"error\":{\"code\":");
+			json_escape_buf(&b, r->err.id[0] ? r->err.id : "error");
+			buf_puts(&b, ",\"message\":");
+			json_escape_buf(&b, r->err.msg);
+			buf_puts(&b, "}}");
+		}
 		len = b.len;
 		data = buf_detach(&b);
 	} else if (r->raw) {
@@ -429,15 +487,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		log_emit(LOG_INFO, "request", f.data);
 		buf_release(&f);
 	}
-	json_decref(r->json);
-	json_decref(r->out);
-	if (r->stream_read && r->stream_free)
-		r->stream_free(r->stream_ctx); /* never handed to MHD */
-	free(r->raw);
-	free(r->location);
-	free(r->param_storage);
-	free(r->path);
-	buf_release(&r->body);
+	http_req_release(r);
 	free(r);
 	*con_cls = NULL;
 }

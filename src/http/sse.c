@@ -81,13 +81,14 @@ static void sse_free(void *ctx)
 	free(s);
 }
 
-int http_reply_events(struct http_req *r, struct events *hub, const char *user, const char *last_id)
+int http_reply_events(struct http_req *r, struct events *hub, const char *user, const char *last_id,
+                      events_format_fn fmt, void *fmt_ctx)
 {
 	struct sse_stream *s = xcalloc(1, sizeof(*s));
 	const char *why = NULL;
 	pthread_mutex_init(&s->lock, NULL);
 	s->conn = r->conn;
-	s->sub = events_subscribe(hub, user, last_id, sse_wake, s, &why);
+	s->sub = events_subscribe(hub, user, last_id, fmt, fmt_ctx, sse_wake, s, &why);
 	if (!s->sub) {
 		pthread_mutex_destroy(&s->lock);
 		free(s);

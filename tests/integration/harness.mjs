@@ -80,6 +80,7 @@ export function makeEnv(dir, extra = {}, { migrate = true } = {}) {
   const env = {
     ...process.env,
     PORT: '0',
+    MCP_PORT: '0', // no dedicated MCP listener unless a test asks for one
     BIND_ADDRESS: '127.0.0.1',
     DATABASE_URL: 'sqlite:' + path.join(dir, 't.db'),
     SECRET_KEY: randomSecret(48),

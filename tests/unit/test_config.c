@@ -19,6 +19,8 @@ static const char *const all_keys[] = {
     "SECRET_KEY",
     "PORT",
     "MCP_PORT",
+    "MCP_BIND_ADDRESS",
+    "MCP_ALLOWED_ORIGINS",
     "BIND_ADDRESS",
     "DB_POOL_SIZE",
     "HTTP_THREADS",
