@@ -199,6 +199,7 @@ static int open_app(int migrate)
 
 static void close_app(void)
 {
+	outbox_stop(app.outbox);
 	mcp_release();
 	mem_worker_stop(&app.mem);
 	mem_release(&app.mem);
@@ -217,7 +218,9 @@ static void close_app(void)
  * as for serve), database, catalog, cache, memory, LLM, live events, the
  * MCP tool table.
  */
-static int start_services(void)
+enum role { ROLE_SERVE, ROLE_MCP_HTTP, ROLE_MCP_STDIO };
+
+static int start_services(enum role role)
 {
 	struct err e = {0};
 	int rc = load_config();
@@ -254,6 +257,20 @@ static int start_services(void)
 	mem_worker_start(&app.mem, app.pool);
 	app.events =
 	    events_new(rt.set ? rt.host : NULL, rt.port, rt.password, cfg.sse_heartbeat_seconds);
+	/*
+	 * Without Redis, MCP processes write their events to the database and
+	 * serving processes read them from there (events/outbox.h).
+	 */
+	if (!rt.set) {
+		unsigned char rnd[8];
+		char origin[17];
+		random_bytes(rnd, sizeof(rnd));
+		hex_encode(rnd, sizeof(rnd), origin);
+		if (role != ROLE_SERVE)
+			str_copy(app.outbox_origin, sizeof(app.outbox_origin), origin);
+		if (role != ROLE_MCP_STDIO)
+			app.outbox = outbox_start(app.pool, app.events, app.cache, origin);
+	}
 	/* EventSource tokens are signed with a key of their own, derived from SECRET_KEY. */
 	unsigned int klen = 0;
 	HMAC(EVP_sha256(), cfg.secret_key, (int)strlen(cfg.secret_key),
@@ -322,7 +339,7 @@ static int cmd_serve(int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	int64_t t0 = time_now_ms();
-	int rc = start_services();
+	int rc = start_services(ROLE_SERVE);
 	if (rc) {
 		close_app();
 		return rc;
@@ -377,7 +394,7 @@ static int cmd_mcp(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	/* Standard output carries the protocol: nothing else may write there. */
-	int rc = start_services();
+	int rc = start_services(http ? ROLE_MCP_HTTP : ROLE_MCP_STDIO);
 	if (rc) {
 		close_app();
 		return rc;

@@ -14,3 +14,16 @@ CREATE TABLE mcp_sessions (
 );
 CREATE INDEX mcp_sessions_user ON mcp_sessions(user_id, created_at);
 CREATE INDEX mcp_sessions_idle ON mcp_sessions(last_used_at);
+
+-- Live events of processes without Redis (`maang mcp` on stdio beside
+-- `maang serve` on one SQLite file): written here, read by every serving
+-- process within EVENTS_OUTBOX_POLL_MS, kept a minute (docs/mcp.md).
+CREATE TABLE event_outbox (
+	seq     INTEGER PRIMARY KEY,
+	origin  TEXT NOT NULL,
+	user_id TEXT NOT NULL,
+	type    TEXT NOT NULL,
+	data    TEXT NOT NULL,
+	at      INTEGER NOT NULL
+);
+CREATE INDEX event_outbox_at ON event_outbox(at);

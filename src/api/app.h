@@ -10,6 +10,7 @@
 #include "auth/throttle.h"
 #include "cache/cache.h"
 #include "events/events.h"
+#include "events/outbox.h"
 #include "catalog/catalog.h"
 #include "core/config.h"
 #include "db/db.h"
@@ -27,8 +28,10 @@ struct app {
 	struct token_keys events_keys; /* short-lived ?token= for EventSource */
 	unsigned char events_key[32];
 	struct events *events;
-	struct mem mem;  /* long-term memory: embeddings, index, search */
-	struct llm *llm; /* the coach's LLM provider, or NULL */
+	struct outbox *outbox;  /* reads other processes' events (no Redis), or NULL */
+	char outbox_origin[40]; /* set: this process writes its events to the outbox */
+	struct mem mem;         /* long-term memory: embeddings, index, search */
+	struct llm *llm;        /* the coach's LLM provider, or NULL */
 	struct coach coach;
 	int64_t started_at;
 };

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "mcp/mcp.h"
 #include "auth/jwt.h"
 #include "core/json.h"
 #include "core/timeutil.h"
@@ -120,6 +121,7 @@ int h_metrics(struct http_req *r)
 	           "# TYPE maang_build_info gauge\n"
 	           "maang_build_info{version=\"%s\"} 1\n",
 	           metrics_server_errors(), (long long)app->started_at, MAANG_VERSION);
+	mcp_metrics_write(&b);
 	struct events_stats es;
 	events_stats(app->events, &es);
 	buf_printf(

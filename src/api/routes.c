@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "core/log.h"
 
 #include "api/app.h"
 
@@ -102,6 +103,14 @@ void api_after_write(struct http_req *r)
 			           : json_pack("{s:s}", "id", r->params[0] ? r->params[0] : "");
 			char *text = json_dump_compact(data);
 			events_publish(APP(r)->events, r->user.id, r->route->event, text);
+			/* Without Redis, serving processes learn of it through the database. */
+			struct err oe = {0};
+			if (APP(r)->outbox_origin[0] && r->db &&
+			    outbox_write(r->db, APP(r)->outbox_origin, r->user.id, r->route->event,
+			                 text, &oe))
+				log_msg(LOG_WARN,
+				        "api_after_write: event not written to the outbox: %s",
+				        oe.msg);
 			free(text);
 			json_decref(data);
 		}

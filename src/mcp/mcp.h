@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "api/app.h"
+#include "core/buf.h"
 
 #define MCP_MESSAGE_MAX      (1024 * 1024) /* bytes of one JSON-RPC message */
 #define MCP_PAGE_SIZE        50            /* items per tools/resources/prompts page */
@@ -101,6 +102,9 @@ int mcp_page(json_t *params, size_t total, size_t *from, json_t **error);
 void mcp_set_next_cursor(json_t *result, size_t next, size_t total);
 void mcp_log(struct mcp_ctx *c, const char *level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Counters of tool calls and messages, in Prometheus text format, into B. */
+void mcp_metrics_write(struct buf *b);
+void mcp_protocol_metrics(struct buf *b);
 /* Calls a REST route for C's user; see api_call. */
 int mcp_call_route(struct mcp_ctx *c, const char *method, const char *path, json_t *query,
                    json_t *body, json_t **out, struct err *e);

@@ -4,6 +4,7 @@
  * logging/setLevel, paging cursors and log notifications.
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,14 +202,36 @@ static const struct method {
     {"prompts/get", 0, mcp_prompts_get},
 };
 
+/* Messages by kind, for /metrics. */
+static atomic_uint_fast64_t n_requests, n_notifications, n_invalid, n_unknown;
+
+void mcp_protocol_metrics(struct buf *b)
+{
+	buf_printf(b,
+	           "# HELP maang_mcp_messages_total MCP messages received by kind.\n"
+	           "# TYPE maang_mcp_messages_total counter\n"
+	           "maang_mcp_messages_total{kind=\"request\"} %llu\n"
+	           "maang_mcp_messages_total{kind=\"notification\"} %llu\n"
+	           "maang_mcp_messages_total{kind=\"invalid\"} %llu\n"
+	           "maang_mcp_messages_total{kind=\"unknown_method\"} %llu\n",
+	           (unsigned long long)atomic_load(&n_requests),
+	           (unsigned long long)atomic_load(&n_notifications),
+	           (unsigned long long)atomic_load(&n_invalid),
+	           (unsigned long long)atomic_load(&n_unknown));
+}
+
+static json_t *invalid_message(json_t *id, const char *why)
+{
+	atomic_fetch_add_explicit(&n_invalid, 1, memory_order_relaxed);
+	return mcp_error(id, RPC_INVALID_REQUEST, why, NULL);
+}
+
 json_t *mcp_handle(struct mcp_ctx *c, json_t *msg)
 {
 	if (json_is_array(msg))
-		return mcp_error(NULL, RPC_INVALID_REQUEST,
-		                 "batches are not supported: send one message", NULL);
+		return invalid_message(NULL, "batches are not supported: send one message");
 	if (!json_is_object(msg))
-		return mcp_error(NULL, RPC_INVALID_REQUEST, "a message must be a JSON object",
-		                 NULL);
+		return invalid_message(NULL, "a message must be a JSON object");
 	json_t *id = json_object_get(msg, "id");
 	json_t *method = json_object_get(msg, "method");
 	/* A request's id is a string or an integer; MCP forbids null. */
@@ -216,24 +239,24 @@ json_t *mcp_handle(struct mcp_ctx *c, json_t *msg)
 	json_t *reply_id = id_ok ? id : NULL;
 	if (!json_is_string(json_object_get(msg, "jsonrpc")) ||
 	    strcmp(json_str(msg, "jsonrpc"), "2.0"))
-		return mcp_error(reply_id, RPC_INVALID_REQUEST, "jsonrpc must be \"2.0\"", NULL);
+		return invalid_message(reply_id, "jsonrpc must be \"2.0\"");
 	if (!method) {
 		/* A response to a request of ours: we send none, so there is nothing to do. */
 		if (id_ok && (json_object_get(msg, "result") || json_object_get(msg, "error")))
 			return NULL;
-		return mcp_error(reply_id, RPC_INVALID_REQUEST, "a message needs a method", NULL);
+		return invalid_message(reply_id, "a message needs a method");
 	}
 	if (!json_is_string(method))
-		return mcp_error(reply_id, RPC_INVALID_REQUEST, "method must be a string", NULL);
+		return invalid_message(reply_id, "method must be a string");
 	if (id && !id_ok)
-		return mcp_error(NULL, RPC_INVALID_REQUEST, "id must be a string or an integer",
-		                 NULL);
+		return invalid_message(NULL, "id must be a string or an integer");
 	json_t *params = json_object_get(msg, "params");
 	if (params && !json_is_object(params))
 		return id ? mcp_error(id, RPC_INVALID_PARAMS, "params must be an object", NULL)
 		          : NULL;
 	const char *name = json_string_value(method);
 	if (!id) {
+		atomic_fetch_add_explicit(&n_notifications, 1, memory_order_relaxed);
 		/* Notifications (initialized, cancelled, roots changed) need no answer. */
 		if (!strcmp(name, "notifications/initialized"))
 			c->session->initialized = 1;
@@ -243,13 +266,15 @@ json_t *mcp_handle(struct mcp_ctx *c, json_t *msg)
 	for (size_t i = 0; i < ARRAY_LEN(methods); i++)
 		if (!strcmp(methods[i].name, name))
 			m = &methods[i];
+	atomic_fetch_add_explicit(&n_requests, 1, memory_order_relaxed);
 	if (!m) {
+		atomic_fetch_add_explicit(&n_unknown, 1, memory_order_relaxed);
 		char text[160];
 		snprintf(text, sizeof(text), "method '%.100s' not found", name);
 		return mcp_error(id, RPC_METHOD_NOT_FOUND, text, NULL);
 	}
 	if (!(m->flags & BEFORE_INIT) && !c->session->initialized)
-		return mcp_error(id, RPC_INVALID_REQUEST, "send initialize first", NULL);
+		return invalid_message(id, "send initialize first");
 	json_t *empty = NULL;
 	if (!params)
 		params = empty = json_object();

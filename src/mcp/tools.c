@@ -6,6 +6,7 @@
  * answer becomes the result's structured content.
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,11 @@
 
 struct tool {
 	const char *name;
-	const char *method; /* of the route */
-	const char *path;   /* "/api/v1/problems/{slug}" */
-	json_t *def;        /* as listed */
-	json_t *input;      /* inputSchema */
+	const char *method;              /* of the route */
+	const char *path;                /* "/api/v1/problems/{slug}" */
+	json_t *def;                     /* as listed */
+	json_t *input;                   /* inputSchema */
+	atomic_uint_fast64_t ok, failed; /* calls, for /metrics */
 };
 
 static json_t *table_json;
@@ -282,8 +284,11 @@ int mcp_tools_call(struct mcp_ctx *c, json_t *params, json_t **result, json_t **
 	json_t *empty = NULL;
 	if (!args || json_is_null(args))
 		args = empty = json_object();
+	/* The table is read-only once loaded; the counters are atomic. */
+	struct tool *counted = (struct tool *)t;
 	char problems[1024];
 	if (schema_validate(t->input, args, problems, sizeof(problems))) {
+		atomic_fetch_add_explicit(&counted->failed, 1, memory_order_relaxed);
 		json_decref(empty);
 		mcp_log(c, "warning", "%s: invalid arguments: %s", t->name, problems);
 		*result = tool_error("invalid arguments: %s", problems);
@@ -301,6 +306,7 @@ int mcp_tools_call(struct mcp_ctx *c, json_t *params, json_t **result, json_t **
 	free(path);
 	if (rc) {
 		json_decref(empty);
+		atomic_fetch_add_explicit(&counted->failed, 1, memory_order_relaxed);
 		mcp_log(c, err_http_status(e.code) >= 500 ? "error" : "warning", "%s failed: %s",
 		        t->name, e.msg);
 		*result = tool_error("%s (%s)", e.msg, e.id[0] ? e.id : "error");
@@ -322,10 +328,25 @@ int mcp_tools_call(struct mcp_ctx *c, json_t *params, json_t **result, json_t **
 		out = done;
 	}
 	json_decref(empty);
+	atomic_fetch_add_explicit(&counted->ok, 1, memory_order_relaxed);
 	mcp_log(c, "debug", "%s: done (HTTP %d)", t->name, status);
 	char *text = json_dump_compact(out);
 	*result = json_pack("{s:[{s:s, s:s}], s:o, s:b}", "content", "type", "text", "text", text,
 	                    "structuredContent", out, "isError", 0);
 	free(text);
 	return 0;
+}
+
+void mcp_metrics_write(struct buf *b)
+{
+	buf_puts(b, "# HELP maang_mcp_tool_calls_total MCP tool calls by tool and result (error: "
+	            "a tool error, such as invalid arguments).\n"
+	            "# TYPE maang_mcp_tool_calls_total counter\n");
+	for (size_t i = 0; i < ntools; i++)
+		buf_printf(b,
+		           "maang_mcp_tool_calls_total{tool=\"%s\",result=\"ok\"} %llu\n"
+		           "maang_mcp_tool_calls_total{tool=\"%s\",result=\"error\"} %llu\n",
+		           tools[i].name, (unsigned long long)atomic_load(&tools[i].ok),
+		           tools[i].name, (unsigned long long)atomic_load(&tools[i].failed));
+	mcp_protocol_metrics(b);
 }

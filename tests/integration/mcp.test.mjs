@@ -474,6 +474,17 @@ test('HTTP: the dedicated listener serves /mcp (and /health) only', async () => 
   assert.equal(other.status, 404);
 });
 
+test('HTTP: /metrics counts tool calls by tool and result, and messages by kind', async () => {
+  const r = await fetch(`${srv.base}/metrics`);
+  const text = await r.text();
+  const value = (re) => Number((text.match(re) || [])[1]);
+  assert.ok(value(/^maang_mcp_tool_calls_total\{tool="log_attempt",result="ok"\} (\d+)$/m) >= 2, text);
+  assert.ok(value(/^maang_mcp_tool_calls_total\{tool="search_problems",result="error"\} (\d+)$/m) >= 3);
+  assert.ok(value(/^maang_mcp_messages_total\{kind="request"\} (\d+)$/m) > 10);
+  assert.ok(value(/^maang_mcp_messages_total\{kind="invalid"\} (\d+)$/m) >= 3);
+  assert.ok(value(/^maang_mcp_messages_total\{kind="unknown_method"\} (\d+)$/m) >= 1);
+});
+
 test('stdio: every tool works as the --user, and writes reach the server', async () => {
   const { client } = await stdioClient(['--user', bob.email]);
   assert.equal(client.getServerVersion().name, 'maang');
@@ -484,6 +495,23 @@ test('stdio: every tool works as the --user, and writes reach the server', async
   assert.equal(resources[0].uri, 'progress://summary');
   const pr = await client.getPrompt({ name: 'weekly_review' });
   assert.ok(pr.messages.length >= 1);
+  await client.close();
+});
+
+test('stdio: a write reaches the running server\'s live events and cached progress', async () => {
+  const u = await registerUser(srv.base, 'mcp-carol');
+  // Cache the progress summary first: the stdio write must retire it.
+  const before = await api(srv.base, 'GET', '/api/v1/progress', { token: u.token });
+  assert.equal(before.json.solved.total, 0);
+  const events = await openStream(`${srv.base}/api/v1/events`, { Authorization: `Bearer ${u.token}` });
+  const { client } = await stdioClient(['--user', u.email]);
+  const r = await client.callTool({ name: 'log_attempt', arguments: { problem: 'two-sum', outcome: 'solved', minutes: 9 } });
+  assert.equal(r.isError, false);
+  const ev = await events.next('attempt.created', 5000);
+  assert.equal(ev.data.attempt.id, r.structuredContent.attempt.id);
+  events.close();
+  const after = await api(srv.base, 'GET', '/api/v1/progress', { token: u.token });
+  assert.equal(after.json.solved.total, 1, 'the cached summary was retired');
   await client.close();
 });
 
