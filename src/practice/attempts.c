@@ -403,16 +403,34 @@ int practice_list_attempts(struct db *db, const struct catalog *c, const char *u
 			               "unknown problem '%.100s'", problem);
 		pid = p->id;
 	}
-	if ((rc = db_scalar(db, e, &total,
-	                    "SELECT count(*) FROM attempts WHERE user_id = ? AND "
-	                    "(? < 0 OR problem_id = ?) AND at >= ?",
-	                    "tiii", user_id, pid, pid, since)))
+	/*
+	 * Two statements, not "(? < 0 OR problem_id = ?)": with the problem
+	 * known, the planner can only use attempts_user_problem when the
+	 * condition says so (else it scans all of the user's attempts).
+	 */
+	if (pid >= 0)
+		rc = db_scalar(db, e, &total,
+		               "SELECT count(*) FROM attempts WHERE user_id = ? AND problem_id = ? "
+		               "AND at >= ?",
+		               "tii", user_id, pid, since);
+	else
+		rc = db_scalar(db, e, &total,
+		               "SELECT count(*) FROM attempts WHERE user_id = ? AND at >= ?", "ti",
+		               user_id, since);
+	if (rc)
 		return rc;
-	if ((rc = db_query(db, &st, e,
-	                   "SELECT " ATTEMPT_COLS " FROM attempts WHERE user_id = ? AND "
-	                   "(? < 0 OR problem_id = ?) AND at >= ? "
-	                   "ORDER BY at DESC, created_at DESC, id LIMIT ? OFFSET ?",
-	                   "tiiiii", user_id, pid, pid, since, limit, offset)))
+	if (pid >= 0)
+		rc = db_query(db, &st, e,
+		              "SELECT " ATTEMPT_COLS " FROM attempts WHERE user_id = ? AND "
+		              "problem_id = ? AND at >= ? "
+		              "ORDER BY at DESC, created_at DESC, id LIMIT ? OFFSET ?",
+		              "tiiii", user_id, pid, since, limit, offset);
+	else
+		rc = db_query(db, &st, e,
+		              "SELECT " ATTEMPT_COLS " FROM attempts WHERE user_id = ? AND at >= ? "
+		              "ORDER BY at DESC, created_at DESC, id LIMIT ? OFFSET ?",
+		              "tiiii", user_id, since, limit, offset);
+	if (rc)
 		return rc;
 	json_t *items = json_array();
 	while ((rc = db_step(st, e)) == DB_ROW)
