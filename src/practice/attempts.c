@@ -429,7 +429,7 @@ int practice_list_attempts(struct db *db, const struct catalog *c, const char *u
 		rc = db_query(db, &st, e,
 		              "SELECT " ATTEMPT_COLS " FROM attempts WHERE user_id = ? AND at >= ? "
 		              "ORDER BY at DESC, created_at DESC, id LIMIT ? OFFSET ?",
-		              "tiiii", user_id, since, limit, offset);
+		              "tiii", user_id, since, limit, offset);
 	if (rc)
 		return rc;
 	json_t *items = json_array();

@@ -293,10 +293,12 @@ test('HTTP: one user cannot reach another user\'s data or session', async () => 
   const mine = await a.client.callTool({ name: 'log_attempt', arguments: { problem: 'climbing-stairs', outcome: 'solved', notes: 'alice secret note' } });
   const id = mine.structuredContent.attempt.id;
   const theirs = await b.client.callTool({ name: 'list_attempts', arguments: {} });
+  assert.equal(theirs.isError, false, JSON.stringify(theirs));
   assert.ok(!theirs.structuredContent.items.some((x) => x.id === id));
   const del = await b.client.callTool({ name: 'delete_attempt', arguments: { id } });
   assert.equal(del.isError, true);
   const found = await b.client.callTool({ name: 'search_memory', arguments: { q: 'alice secret note' } });
+  assert.equal(found.isError, false, JSON.stringify(found));
   assert.ok(!JSON.stringify(found.structuredContent).includes('alice secret note'));
   // Alice's session id with Bob's token is an unknown session.
   const r = await fetch(`${srv.base}/mcp`, {
@@ -311,6 +313,51 @@ test('HTTP: one user cannot reach another user\'s data or session', async () => 
   // Alice's attempt is intact.
   const still = await api(srv.base, 'GET', `/api/v1/attempts/${id}`, { token: alice.token });
   assert.equal(still.status, 200);
+  await a.client.close();
+  await b.client.close();
+});
+
+test('HTTP: isolation matrix: no tool, resource or prompt of another user shows or changes this user\'s data', async () => {
+  const u1 = await registerUser(srv.base, 'mcp-iso-a');
+  const u2 = await registerUser(srv.base, 'mcp-iso-b');
+  const a = await httpClient(u1.token);
+  const b = await httpClient(u2.token);
+  const marker = `zebra-${Date.now()}`;
+  const att = (await a.client.callTool({ name: 'log_attempt', arguments: { problem: 'two-sum', outcome: 'solved', notes: `${marker} attempt note` } })).structuredContent.attempt;
+  const mem = (await a.client.callTool({ name: 'add_memory', arguments: { content: `${marker} memory about heaps`, kind: 'insight' } })).structuredContent;
+  const memId = mem.memory?.id || mem.id;
+  await a.client.callTool({ name: 'update_profile', arguments: { focus_topic: 'heap-priority-queue', time_zone: 'Asia/Kolkata' } });
+  const secrets = [marker, att.id, memId, 'Asia/Kolkata'];
+  const leaks = (what, value, echoed = []) => {
+    const text = JSON.stringify(value);
+    for (const x of secrets) if (!echoed.includes(x)) assert.ok(!text.includes(x), `${what} shows ${x}`);
+  };
+  // Every tool as the other user, with the first user's ids where a tool takes one.
+  const args = {
+    search_problems: { q: 'two' }, get_problem: { slug: 'two-sum' }, find_similar_problems: { slug: 'two-sum' },
+    list_topics: {}, get_topic: { slug: 'arrays-hashing' }, list_companies: {},
+    log_attempt: { problem: 'valid-anagram', outcome: 'failed' }, list_attempts: { problem: 'two-sum' },
+    delete_attempt: { id: att.id }, get_progress: {}, get_profile: {}, update_profile: { hours_per_week: 3 },
+    get_stats: {}, get_due_reviews: {}, get_weakness_report: {}, recommend_problems: {}, plan_week: {},
+    add_memory: { content: 'my own note on tries' }, search_memory: { q: `${marker} memory about heaps` },
+    list_memories: {}, delete_memory: { id: memId },
+  };
+  const { tools } = await b.client.listTools();
+  assert.deepEqual(Object.keys(args).sort(), tools.map((t) => t.name).sort(), 'the matrix covers every tool');
+  for (const [name, arg] of Object.entries(args)) {
+    const r = await b.client.callTool({ name, arguments: arg });
+    if (name.startsWith('delete_')) assert.equal(r.isError, true, `${name} of another user's id`);
+    // An error may quote the id the caller gave; nothing else of the first user's.
+    leaks(name, r, Object.values(arg));
+  }
+  for (const uri of ['progress://summary', 'problem://two-sum', 'topic://arrays-hashing'])
+    leaks(uri, await b.client.readResource({ uri }));
+  for (const [name, arg] of [['weekly_review', {}], ['explain_pattern', { topic: 'arrays-hashing' }], ['mock_interview', {}]])
+    leaks(name, await b.client.getPrompt({ name, arguments: arg }));
+  // The first user's data is intact.
+  assert.equal((await api(srv.base, 'GET', `/api/v1/attempts/${att.id}`, { token: u1.token })).status, 200);
+  assert.equal((await api(srv.base, 'GET', `/api/v1/memories/${memId}`, { token: u1.token })).status, 200);
+  assert.equal((await api(srv.base, 'GET', '/api/v1/profile', { token: u1.token })).json.time_zone, 'Asia/Kolkata');
   await a.client.close();
   await b.client.close();
 });
