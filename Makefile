@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build run test test-asan bench bench-scaleout bench-memory fmt clean
+.PHONY: all deps build run test test-asan bench bench-scaleout bench-memory fuzz fmt clean
 
 all: build
 
@@ -48,8 +48,19 @@ bench-memory:
 	@$(BUILD)/maang bench retrieval
 	@$(BUILD)/maang bench memory --sizes 1000,10000,100000
 
+# libFuzzer on the MCP message handler for FUZZ_SECONDS (default 60), with
+# ASan and UBSan; new inputs go to build-fuzz/corpus-mcp (the seeds stay).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/deps.sh test
+	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DMAANG_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_mcp
+	@mkdir -p build-fuzz/corpus-mcp
+	@build-fuzz/tests/fuzz_mcp -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		build-fuzz/corpus-mcp tests/fuzz/corpus/mcp
+
 fmt:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

@@ -129,7 +129,9 @@ static int m_initialize(struct mcp_ctx *c, json_t *params, json_t **result, json
 	/* The client's version when we speak it, else our newest (the client decides). */
 	str_copy(s->protocol, sizeof(s->protocol),
 	         mcp_version_supported(asked) ? asked : MCP_PROTOCOL_LATEST);
-	str_copy(s->client_name, sizeof(s->client_name), json_str(info, "name"));
+	/* clientInfo.name is required by the schema; a client without one is still served. */
+	const char *client = json_str(info, "name");
+	str_copy(s->client_name, sizeof(s->client_name), client ? client : "");
 	utf8_sanitize(s->client_name);
 	str_copy(s->user_id, sizeof(s->user_id), c->user.id);
 	if (!s->log_level[0])
