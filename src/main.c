@@ -28,6 +28,7 @@
 #include "practice/practice.h"
 #include "memory/bench.h"
 #include "mcp/mcp.h"
+#include "web/web.h"
 
 #define EXIT_USAGE  2
 #define EXIT_CONFIG 3
@@ -201,6 +202,7 @@ static void close_app(void)
 {
 	outbox_stop(app.outbox);
 	mcp_release();
+	web_release();
 	mem_worker_stop(&app.mem);
 	mem_release(&app.mem);
 	llm_free(app.llm);
@@ -247,8 +249,8 @@ static int start_services(enum role role)
 		fprintf(stderr, "maang: %s\n", e.msg);
 		return EXIT_CONFIG;
 	}
-	if (mcp_init(&e)) {
-		fprintf(stderr, "maang: MCP tool table: %s\n", e.msg);
+	if (mcp_init(&e) || web_init(&e)) {
+		fprintf(stderr, "maang: %s\n", e.msg);
 		return 1;
 	}
 	app.coach.mem = &app.mem;

@@ -116,6 +116,8 @@ int h_problem_similar(struct http_req *r);
 int h_coach_chat(struct http_req *r);
 int h_coach_session(struct http_req *r);
 int h_providers(struct http_req *r);
+int h_web_index(struct http_req *r);
+int h_web_static(struct http_req *r);
 int h_mcp_post(struct http_req *r);
 int h_mcp_get(struct http_req *r);
 int h_mcp_delete(struct http_req *r);

@@ -34,7 +34,7 @@
 #define ROUTE_MCP         0x40 /* served on the dedicated MCP listener too */
 #define ROUTE_RPC         0x80 /* errors of the shared checks are JSON-RPC error objects */
 
-#define HTTP_MAX_EXTRA_HEADERS 4
+#define HTTP_MAX_EXTRA_HEADERS 6
 
 /* The authenticated caller. */
 struct http_user {

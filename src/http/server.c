@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -302,8 +303,12 @@ static void dispatch(const struct http_server_opts *o, struct http_req *r)
 
 static void add_common_headers(struct MHD_Response *resp, struct http_req *r)
 {
+	int own_cache_control = 0;
+	for (int i = 0; i < HTTP_MAX_EXTRA_HEADERS && r->headers[i][0]; i++)
+		own_cache_control |= !strcasecmp(r->headers[i][0], "Cache-Control");
 	MHD_add_response_header(resp, "X-Request-Id", r->id);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (!own_cache_control)
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (r->location)
 		MHD_add_response_header(resp, "Location", r->location);
