@@ -96,6 +96,7 @@ int mcp_resource_templates(struct mcp_ctx *c, json_t *params, json_t **result, j
 int mcp_resources_read(struct mcp_ctx *c, json_t *params, json_t **result, json_t **error);
 int mcp_prompts_list(struct mcp_ctx *c, json_t *params, json_t **result, json_t **error);
 int mcp_prompts_get(struct mcp_ctx *c, json_t *params, json_t **result, json_t **error);
+int mcp_complete(struct mcp_ctx *c, json_t *params, json_t **result, json_t **error);
 
 /* Shared by the method files: paging cursors and log notifications. */
 int mcp_page(json_t *params, size_t total, size_t *from, json_t **error);

@@ -145,11 +145,11 @@ static int m_initialize(struct mcp_ctx *c, json_t *params, json_t **result, json
 	}
 	s->initialized = 1;
 	*result = json_pack(
-	    "{s:s, s:{s:{s:b}, s:{s:b, s:b}, s:{s:b}, s:{}}, s:{s:s, s:s, s:s}, s:s}",
+	    "{s:s, s:{s:{s:b}, s:{s:b, s:b}, s:{s:b}, s:{}, s:{}}, s:{s:s, s:s, s:s}, s:s}",
 	    "protocolVersion", s->protocol, "capabilities", "tools", "listChanged", 0, "resources",
-	    "subscribe", 0, "listChanged", 0, "prompts", "listChanged", 0, "logging", "serverInfo",
-	    "name", MCP_SERVER_NAME, "title", "MAANG Tracker", "version", MAANG_VERSION,
-	    "instructions",
+	    "subscribe", 0, "listChanged", 0, "prompts", "listChanged", 0, "logging", "completions",
+	    "serverInfo", "name", MCP_SERVER_NAME, "title", "MAANG Tracker", "version",
+	    MAANG_VERSION, "instructions",
 	    "MAANG Tracker holds this user's interview preparation: a catalog of coding problems, "
 	    "their attempts, progress, spaced-repetition reviews, weaknesses, a study plan and "
 	    "long-term memory. Read before advising (get_progress, get_weakness_report, "
@@ -202,6 +202,7 @@ static const struct method {
     {"resources/read", 0, mcp_resources_read},
     {"prompts/list", 0, mcp_prompts_list},
     {"prompts/get", 0, mcp_prompts_get},
+    {"completion/complete", 0, mcp_complete},
 };
 
 /* Messages by kind, for /metrics. */

@@ -274,6 +274,26 @@ test('HTTP: prompts are built from the user data', async () => {
   await client.close();
 });
 
+test('HTTP: completion of prompt arguments and resource template variables', async () => {
+  const { client } = await httpClient(alice.apiToken);
+  assert.ok(client.getServerCapabilities().completions);
+  const topics = await client.complete({ ref: { type: 'ref/prompt', name: 'explain_pattern' }, argument: { name: 'topic', value: 'sli' } });
+  assert.equal(topics.completion.values[0], 'sliding-window');
+  const types = await client.complete({ ref: { type: 'ref/prompt', name: 'mock_interview' }, argument: { name: 'type', value: '' } });
+  assert.deepEqual(types.completion.values, ['coding', 'system_design', 'behavioral']);
+  const companies = await client.complete({ ref: { type: 'ref/prompt', name: 'mock_interview' }, argument: { name: 'company', value: 'goo' } });
+  assert.deepEqual(companies.completion.values, ['google']);
+  const slugs = await client.complete({ ref: { type: 'ref/resource', uri: 'problem://{slug}' }, argument: { name: 'slug', value: 'two-s' } });
+  assert.ok(slugs.completion.values.includes('two-sum'));
+  const all = await client.complete({ ref: { type: 'ref/resource', uri: 'problem://{slug}' }, argument: { name: 'slug', value: '' } });
+  assert.equal(all.completion.values.length, 100, 'at most 100 values');
+  assert.equal(all.completion.hasMore, true);
+  assert.ok(all.completion.total > 100);
+  const none = await client.complete({ ref: { type: 'ref/prompt', name: 'weekly_review' }, argument: { name: 'x', value: 'y' } });
+  assert.deepEqual(none.completion.values, []);
+  await client.close();
+});
+
 test('HTTP: logging/setLevel sends log notifications with the answers', async () => {
   const { client } = await httpClient(alice.apiToken);
   const logs = [];
