@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build run test test-asan bench bench-scaleout bench-memory fuzz fmt clean
+.PHONY: all deps build run test test-asan bench bench-scaleout bench-memory fuzz screenshots fmt clean
 
 all: build
 
@@ -58,6 +58,11 @@ fuzz:
 	@mkdir -p build-fuzz/corpus-mcp
 	@build-fuzz/tests/fuzz_mcp -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 		build-fuzz/corpus-mcp tests/fuzz/corpus/mcp
+
+# The README's screenshots of the dashboard (docs/screenshots/), from the real pages.
+screenshots: build
+	@scripts/deps.sh test
+	@MAANG_BIN=$(BUILD)/maang node tests/e2e/screenshots.mjs
 
 fmt:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

@@ -35,6 +35,26 @@ if [ "$profile" != build ] && ! command -v npm >/dev/null 2>&1; then
 	missing="$missing npm"
 fi
 
+# Chromium for the dashboard tests: wanted, not required. When it cannot be
+# installed the browser tests skip themselves with a loud message.
+browser() {
+	[ "$profile" = build ] && return 0
+	command -v chromium >/dev/null 2>&1 && return 0
+	if [ "$(id -u)" = 0 ]; then
+		s=""
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		s="sudo"
+	else
+		echo "WARNING: chromium is missing; the dashboard tests will be skipped" >&2
+		return 0
+	fi
+	echo "installing: chromium (dashboard tests)" >&2
+	$s env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null ||
+		{ $s env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+			$s env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null; } ||
+		echo "WARNING: chromium could not be installed; the dashboard tests will be skipped" >&2
+}
+
 # Node modules of the tests (tests/package-lock.json), when missing or stale.
 node_modules() {
 	[ "$profile" = build ] && return 0
@@ -47,6 +67,7 @@ node_modules() {
 }
 
 if [ -z "$missing" ]; then
+	browser
 	node_modules
 	exit 0
 fi
@@ -64,4 +85,5 @@ fi
 echo "installing:$missing" >&2
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 $sudo env DEBIAN_FRONTEND=noninteractive $cmd
+browser
 node_modules

@@ -78,6 +78,7 @@ async function render() {
     navigate('/');
     return;
   }
+  if (signedIn) live.ensure();
   view.replaceChildren(spinner());
   try {
     const page = (await route.load()).default;

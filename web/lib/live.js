@@ -35,17 +35,23 @@ function emit(type, data) {
   }
 }
 
+let pending = false;
+
 export async function connect() {
   disconnect();
   if (!auth.token) return;
   stateFn('connecting');
   let token;
+  pending = true;
   try {
     token = (await post('/events/token')).token;
   } catch {
+    pending = false;
     schedule();
     return;
   }
+  pending = false;
+  if (!auth.token) return; // signed out meanwhile
   const url = `/api/v1/events?token=${encodeURIComponent(token)}` + (lastId ? `&last_event_id=${encodeURIComponent(lastId)}` : '');
   source = new EventSource(url);
   source.onopen = () => {
@@ -77,12 +83,21 @@ function schedule() {
     source = null;
   }
   clearTimeout(timer);
-  timer = setTimeout(connect, retry);
+  timer = setTimeout(() => {
+    timer = null;
+    connect();
+  }, retry);
   retry = Math.min(retry * 2, 10000);
+}
+
+/** Connects unless connected or about to reconnect (after a sign-in in this page). */
+export function ensure() {
+  if (!source && !timer && !pending && auth.token) connect();
 }
 
 export function disconnect() {
   clearTimeout(timer);
+  timer = null;
   if (source) source.close();
   source = null;
   stateFn('offline');
