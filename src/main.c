@@ -705,14 +705,28 @@ static int with_user_db(int argc, char **argv, struct db **db, struct account *a
  * api_end does after a write through the API. Only a shared cache (Redis)
  * reaches running servers; an in-process cache ages out (CACHE_DEFAULT_TTL).
  */
-static void retire_cached(const char *user_id)
+/*
+ * After a CLI write: the user's cached answers are retired and the change
+ * goes out as a live event, so an open dashboard updates: through Redis when
+ * it is configured, else through the database outbox that servers poll.
+ */
+static void announce(struct db *db, const char *user_id, const char *type, json_t *data)
 {
 	struct err e = {0};
-	if (cache_open(&cfg, &app.cache, &e)) {
-		log_warn("retire_cached: %s", e.msg);
+	struct redis_target rt;
+	if (cache_open(&cfg, &app.cache, &e) || redis_target(&cfg, &rt, &e)) {
+		log_warn("announce: %s", e.msg);
 		return;
 	}
 	cache_bump_user(app.cache, user_id);
+	char *text = json_dumps(data, JSON_COMPACT);
+	if (rt.set) {
+		app.events = events_new(rt.host, rt.port, rt.password, cfg.sse_heartbeat_seconds);
+		events_publish(app.events, user_id, type, text);
+	} else if (outbox_write(db, "cli", user_id, type, text, &e)) {
+		log_warn("announce: event not written: %s", e.msg);
+	}
+	free(text);
 }
 
 static int cmd_import(int argc, char **argv)
@@ -750,7 +764,7 @@ static int cmd_import(int argc, char **argv)
 				fprintf(stderr, "maang: notes not stored as memories: %s\n",
 				        me.msg);
 			json_object_set_new(report, "memories", json_integer(notes));
-			retire_cached(a.id);
+			announce(db, a.id, "attempts.imported", report);
 			char *s = json_dumps(report, JSON_INDENT(2));
 			printf("%s\n", s);
 			free(s);

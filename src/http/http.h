@@ -123,8 +123,9 @@ int http_server_start(const struct http_server_opts *o, struct http_server **out
 /* The bound port (useful with port 0). */
 int http_server_port(const struct http_server *s);
 /*
- * Stops accepting connections, waits up to GRACE_MS for open connections
- * to finish their requests, then closes the rest and frees the server.
+ * Stops accepting connections, waits up to GRACE_MS for the requests in
+ * flight to finish (idle keep-alive connections do not count), then closes
+ * every connection and frees the server.
  */
 void http_server_stop(struct http_server *s, int grace_ms);
 

@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <assert.h>
+#include <stdatomic.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@ struct http_server {
 	struct MHD_Daemon *d;
 	struct http_server_opts o;
 	int port;
+	atomic_int inflight; /* requests begun and not completed (idle keep-alives are not) */
 };
 
 static int64_t now_us(void)
@@ -415,6 +417,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct http_req *r = *con_cls;
 	(void)version;
 	if (!r) {
+		atomic_fetch_add(&s->inflight, 1);
 		r = xcalloc(1, sizeof(*r));
 		r->started_us = now_us();
 		r->app = s->o.app;
@@ -495,6 +498,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	http_req_release(r);
 	free(r);
 	*con_cls = NULL;
+	atomic_fetch_sub(&s->inflight, 1);
 }
 
 int http_server_start(const struct http_server_opts *o, struct http_server **out, struct err *e)
@@ -543,10 +547,12 @@ void http_server_stop(struct http_server *s, int grace_ms)
 	MHD_socket fd = MHD_quiesce_daemon(s->d);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
+	/*
+	 * Wait for requests, not connections: a browser keeps idle keep-alive
+	 * connections open for minutes, and those are closed at once below.
+	 */
 	for (int waited = 0; waited < grace_ms; waited += 10) {
-		const union MHD_DaemonInfo *di =
-		    MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if (!di || di->num_connections == 0)
+		if (atomic_load(&s->inflight) == 0)
 			break;
 		usleep(10000);
 	}
