@@ -12,7 +12,7 @@ import { launch, newPage, skipReason } from './browser.mjs';
 
 if (skipReason()) process.exit(1);
 const runs = Number(process.argv[2] || 5);
-const srv = await start({ LOG_LEVEL: 'warn' });
+const srv = await start();
 const token = execFileSync(path.join(REPO, 'bench', 'seed.sh'), [srv.env.DATABASE_URL, 'm@example.com', '3000'], {
   env: { ...srv.env, MAANG: BIN },
   cwd: srv.dir,
