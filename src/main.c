@@ -27,6 +27,7 @@
 #include "db/migrate.h"
 #include "practice/practice.h"
 #include "memory/bench.h"
+#include "jobs/backup.h"
 #include "mcp/mcp.h"
 #include "web/web.h"
 
@@ -57,6 +58,8 @@ static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 static int cmd_bench(int argc, char **argv);
 static int cmd_mcp(int argc, char **argv);
+static int cmd_backup(int argc, char **argv);
+static int cmd_restore(int argc, char **argv);
 static int fail_db(const struct err *e);
 
 static const struct command commands[] = {
@@ -93,6 +96,14 @@ static const struct command commands[] = {
      "export) for a user and prints the per-row report as JSON."},
     {"export", cmd_export, "maang export --user EMAIL [--format json|csv] [--output FILE]",
      "Writes all of a user's data as JSON (default) or their attempts as CSV."},
+    {"backup", cmd_backup, "maang backup [--dir DIR] [--keep N]",
+     "Writes a consistent backup of the database (DATABASE_URL) into DIR (default\n"
+     "BACKUP_DIR) as a SQLite file named maang-YYYYMMDD-HHMMSS.db, verifies it, and\n"
+     "keeps the N newest (default BACKUP_KEEP). Safe while the server runs."},
+    {"restore", cmd_restore, "maang restore FILE [--to URL] [--force]",
+     "Restores a backup FILE into the database at URL (default DATABASE_URL), which must\n"
+     "be empty unless --force (then every table is emptied first), and verifies row\n"
+     "counts and checksums. Stop the servers first."},
     {"config", cmd_config, "maang config check",
      "Prints the effective configuration (secrets masked) and whether `serve` would\n"
      "accept it (exit 3 if not)."},
@@ -458,6 +469,16 @@ static int cmd_mcp(int argc, char **argv)
 	rc = mcp_stdio_run(&app, &user);
 	close_app();
 	return rc;
+}
+
+static int cmd_backup(int argc, char **argv)
+{
+	return backup_cmd(argc, argv);
+}
+
+static int cmd_restore(int argc, char **argv)
+{
+	return restore_cmd(argc, argv);
 }
 
 static int cmd_migrate(int argc, char **argv)

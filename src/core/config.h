@@ -20,6 +20,16 @@ struct config {
 	char *secret_key;
 	int port;
 	int mcp_port;
+	char *backup_dir;
+	int backup_keep;
+	char *agent_embedded;
+	int agent_workers;
+	int job_lease_seconds;
+	int job_max_attempts;
+	int job_poll_ms;
+	int activity_retention_days;
+	int job_retention_days;
+	int memory_retention_days;
 	char *mcp_bind_address;
 	char *mcp_allowed_origins;
 	char *bind_address;

@@ -66,6 +66,12 @@ static const struct table tables[] = {
      "user_id,period,start_day,difficulty,attempts,solved,helped,failed,minutes", "ttitiiiii", 0},
     {"coach_messages", "seq", "seq,id,user_id,session_id,role,content,memories,provider,at",
      "itttttjti", 1},
+    {"jobs", "id",
+     "id,kind,payload,state,priority,attempts,max_attempts,run_at,locked_by,locked_until,"
+     "last_error,result,idempotency_key,created_at,updated_at,finished_at",
+     "itjtiiiititjtiii", 1},
+    {"job_schedule_runs", "name,period_start", "name,period_start,job_id,created_at", "tiii", 0},
+    {"notifications", "id", "id,user_id,kind,message,data,created_at,read_at", "ttttjii", 0},
     {"mcp_sessions", "id",
      "id,user_id,protocol_version,client_name,client_version,log_level,created_at,last_used_at,"
      "ended_at",
