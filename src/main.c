@@ -28,6 +28,7 @@
 #include "practice/practice.h"
 #include "memory/bench.h"
 #include "jobs/backup.h"
+#include "jobs/runner.h"
 #include "mcp/mcp.h"
 #include "web/web.h"
 
@@ -59,8 +60,11 @@ static int cmd_help(int argc, char **argv);
 static int cmd_bench(int argc, char **argv);
 static int cmd_mcp(int argc, char **argv);
 static int cmd_backup(int argc, char **argv);
+static int cmd_agent(int argc, char **argv);
+static int cmd_jobs(int argc, char **argv);
 static int cmd_restore(int argc, char **argv);
 static int fail_db(const struct err *e);
+static const char *opt(int argc, char **argv, const char *name);
 
 static const struct command commands[] = {
     {"serve", cmd_serve, "maang serve",
@@ -96,6 +100,17 @@ static const struct command commands[] = {
      "export) for a user and prints the per-row report as JSON."},
     {"export", cmd_export, "maang export --user EMAIL [--format json|csv] [--output FILE]",
      "Writes all of a user's data as JSON (default) or their attempts as CSV."},
+    {"agent", cmd_agent, "maang agent",
+     "Runs background jobs (AGENT_WORKERS threads) and the schedule until SIGTERM, when the\n"
+     "current jobs finish or go back to the queue. `maang serve` runs the same embedded\n"
+     "unless AGENT_EMBEDDED=off. See docs/jobs.md."},
+    {"jobs", cmd_jobs,
+     "maang jobs list [--state S] [--kind K] [--limit N]\n"
+     "       maang jobs stats\n"
+     "       maang jobs retry ID | cancel ID\n"
+     "       maang jobs enqueue KIND [--payload JSON] [--priority N] [--key KEY]",
+     "The job queue: list jobs, counts by state and kind, run a dead or cancelled job\n"
+     "again, cancel a queued one, or add one."},
     {"backup", cmd_backup, "maang backup [--dir DIR] [--keep N]",
      "Writes a consistent backup of the database (DATABASE_URL) into DIR (default\n"
      "BACKUP_DIR) as a SQLite file named maang-YYYYMMDD-HHMMSS.db, verifies it, and\n"
@@ -231,7 +246,7 @@ static void close_app(void)
  * as for serve), database, catalog, cache, memory, LLM, live events, the
  * MCP tool table.
  */
-enum role { ROLE_SERVE, ROLE_MCP_HTTP, ROLE_MCP_STDIO };
+enum role { ROLE_SERVE, ROLE_MCP_HTTP, ROLE_MCP_STDIO, ROLE_AGENT };
 
 static int start_services(enum role role)
 {
@@ -260,6 +275,12 @@ static int start_services(enum role role)
 		fprintf(stderr, "maang: %s\n", e.msg);
 		return EXIT_CONFIG;
 	}
+	if (schedule_check(cfg.job_schedule, &e) ||
+	    (strcmp(cfg.agent_embedded, "on") && strcmp(cfg.agent_embedded, "off") &&
+	     err_set(&e, ERR_INVALID, "invalid_config", "AGENT_EMBEDDED must be on or off"))) {
+		fprintf(stderr, "maang: %s\n", e.msg);
+		return EXIT_CONFIG;
+	}
 	if (mcp_init(&e) || web_init(&e)) {
 		fprintf(stderr, "maang: %s\n", e.msg);
 		return 1;
@@ -281,7 +302,7 @@ static int start_services(enum role role)
 		hex_encode(rnd, sizeof(rnd), origin);
 		if (role != ROLE_SERVE)
 			str_copy(app.outbox_origin, sizeof(app.outbox_origin), origin);
-		if (role != ROLE_MCP_STDIO)
+		if (role == ROLE_SERVE || role == ROLE_MCP_HTTP)
 			app.outbox = outbox_start(app.pool, app.events, app.cache, origin);
 	}
 	/* EventSource tokens are signed with a key of their own, derived from SECRET_KEY. */
@@ -352,14 +373,14 @@ static int cmd_serve(int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	int64_t t0 = time_now_ms();
+	/* Signals go to this thread only: block them before any thread starts. */
+	sigset_t set;
+	block_signals(&set);
 	int rc = start_services(ROLE_SERVE);
 	if (rc) {
 		close_app();
 		return rc;
 	}
-	/* Signals go to this thread only: block them before the workers start. */
-	sigset_t set;
-	block_signals(&set);
 	struct http_server *srv = NULL, *mcp_srv = NULL;
 	if (listen_on(cfg.bind_address, cfg.port, 0, &srv) ||
 	    (cfg.mcp_port > 0 &&
@@ -376,11 +397,133 @@ static int cmd_serve(int argc, char **argv)
 	         db_pool_dialect(app.pool), cache_backend(app.cache), app.catalog->nproblems,
 	         (long long)(time_now_ms() - t0));
 	log_emit(LOG_INFO, "listening", fields);
+	/* The single-machine default: background jobs run in this process too. */
+	struct runner *jobs = NULL;
+	if (!strcmp(cfg.agent_embedded, "on"))
+		jobs = runner_start(&app, cfg.agent_workers, 1);
 	int sig = 0;
 	while (sigwait(&set, &sig) != 0)
 		;
+	runner_stop(jobs);
 	stop_servers(srv, mcp_srv, sig);
 	return 0;
+}
+
+/* maang agent: job workers and the schedule, until SIGTERM (the current jobs finish or go back). */
+static int cmd_agent(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	sigset_t set;
+	block_signals(&set); /* before any thread starts: they inherit the mask */
+	int rc = start_services(ROLE_AGENT);
+	if (rc) {
+		close_app();
+		return rc;
+	}
+	struct runner *jobs = runner_start(&app, cfg.agent_workers, 1);
+	log_emit(LOG_INFO, "agent", "\"state\":\"running\"");
+	int sig = 0;
+	while (sigwait(&set, &sig) != 0)
+		;
+	log_info("received signal %d: finishing or releasing the current jobs", sig);
+	runner_stop(jobs);
+	close_app();
+	log_info("stopped");
+	return 0;
+}
+
+static int jobs_usage(void)
+{
+	fprintf(stderr,
+	        "maang: usage: maang jobs list|stats|retry ID|cancel ID|enqueue KIND ...\n");
+	return EXIT_USAGE;
+}
+
+/* maang jobs: the queue from the command line. */
+static int cmd_jobs(int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	if (!sub)
+		return jobs_usage();
+	int rc = load_config();
+	if (rc)
+		return rc;
+	struct err e = {0};
+	struct db_pool *pool;
+	struct db *db;
+	if (db_pool_open(cfg.database_url, 1, &pool, &e) || db_acquire(pool, &db, &e)) {
+		fprintf(stderr, "maang: %s\n", e.msg);
+		config_release(&cfg);
+		return e.code == ERR_INVALID ? EXIT_CONFIG : EXIT_DB;
+	}
+	if (strcmp(db_dialect(db), "sqlite") == 0 && migrate_up(db, NULL, &e)) {
+		fprintf(stderr, "maang: %s\n", e.msg);
+		rc = 1;
+		goto out;
+	}
+	json_t *out = NULL;
+	int64_t id = 0;
+	if (!strcmp(sub, "list")) {
+		const char *state = opt(argc, argv, "--state"), *kind = opt(argc, argv, "--kind");
+		const char *lim = opt(argc, argv, "--limit");
+		int64_t limit = 50;
+		if (lim && str_to_i64(lim, 1, JOB_LIST_MAX, &limit)) {
+			rc = jobs_usage();
+			goto out;
+		}
+		rc = job_list(db, state, kind, limit, 0, &out, &e);
+	} else if (!strcmp(sub, "stats")) {
+		rc = job_stats(db, &out, &e);
+	} else if ((!strcmp(sub, "retry") || !strcmp(sub, "cancel")) && argc == 3) {
+		if (str_to_i64(argv[2], 1, INT64_MAX, &id)) {
+			rc = jobs_usage();
+			goto out;
+		}
+		rc = !strcmp(sub, "retry") ? job_retry(db, id, &e) : job_cancel(db, id, &e);
+		if (!rc)
+			rc = job_get(db, id, &out, &e);
+	} else if (!strcmp(sub, "enqueue") && argc >= 3) {
+		const char *payload = opt(argc, argv, "--payload"),
+		           *prio = opt(argc, argv, "--priority");
+		json_error_t je;
+		json_t *p = payload ? json_loads(payload, 0, &je) : NULL;
+		int64_t priority = 0;
+		if ((payload && !json_is_object(p)) ||
+		    (prio && str_to_i64(prio, -JOB_PRIORITY_MAX, JOB_PRIORITY_MAX, &priority)) ||
+		    !job_kind_find(argv[2])) {
+			json_decref(p);
+			fprintf(stderr,
+			        "maang: enqueue KIND [--payload JSON-OBJECT] [--priority N] "
+			        "[--key KEY]; KIND one of the kinds in docs/jobs.md\n");
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		struct job_in in = {.kind = argv[2],
+		                    .payload = p,
+		                    .priority = (int)priority,
+		                    .idempotency_key = opt(argc, argv, "--key")};
+		rc = job_enqueue(db, &in, cfg.job_max_attempts, &id, NULL, &e);
+		json_decref(p);
+		if (!rc)
+			rc = job_get(db, id, &out, &e);
+	} else {
+		rc = jobs_usage();
+		goto out;
+	}
+	if (rc) {
+		fprintf(stderr, "maang: %s\n", e.msg);
+		rc = e.code == ERR_UNAVAILABLE ? EXIT_DB : 1;
+	} else {
+		char *text = json_dumps(out, JSON_INDENT(2));
+		printf("%s\n", text);
+		free(text);
+		json_decref(out);
+	}
+out:
+	db_release(db);
+	db_pool_close(pool);
+	config_release(&cfg);
+	return rc;
 }
 
 /*
@@ -407,14 +550,15 @@ static int cmd_mcp(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	/* Standard output carries the protocol: nothing else may write there. */
+	sigset_t set;
+	if (http)
+		block_signals(&set); /* before any thread starts: they inherit the mask */
 	int rc = start_services(http ? ROLE_MCP_HTTP : ROLE_MCP_STDIO);
 	if (rc) {
 		close_app();
 		return rc;
 	}
-	sigset_t set;
 	if (http) {
-		block_signals(&set);
 		struct http_server *srv = NULL;
 		int port = cfg.mcp_port > 0 ? cfg.mcp_port : 8765;
 		if (listen_on(cfg.mcp_bind_address, port, ROUTE_MCP, &srv)) {

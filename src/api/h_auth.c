@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "jobs/runner.h"
 #include "mcp/mcp.h"
 #include "auth/jwt.h"
 #include "core/json.h"
@@ -122,6 +123,25 @@ int h_metrics(struct http_req *r)
 	           "maang_build_info{version=\"%s\"} 1\n",
 	           metrics_server_errors(), (long long)app->started_at, MAANG_VERSION);
 	mcp_metrics_write(&b);
+	jobs_metrics_write(&b);
+	json_t *js;
+	struct err je = {0};
+	if (job_stats(r->db, &js, &je) == 0) {
+		json_t *st = json_object_get(js, "states");
+		buf_puts(&b, "# HELP maang_jobs Jobs in the queue by state (all processes).\n"
+		             "# TYPE maang_jobs gauge\n");
+		const char *k;
+		json_t *v;
+		json_object_foreach(st, k, v) buf_printf(&b, "maang_jobs{state=\"%s\"} %lld\n", k,
+		                                         (long long)json_integer_value(v));
+		buf_printf(
+		    &b,
+		    "# HELP maang_jobs_oldest_ready_seconds Age of the oldest job waiting to run.\n"
+		    "# TYPE maang_jobs_oldest_ready_seconds gauge\n"
+		    "maang_jobs_oldest_ready_seconds %lld\n",
+		    (long long)json_integer_value(json_object_get(js, "oldest_ready_seconds")));
+		json_decref(js);
+	}
 	struct events_stats es;
 	events_stats(app->events, &es);
 	buf_printf(

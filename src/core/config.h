@@ -27,6 +27,8 @@ struct config {
 	int job_lease_seconds;
 	int job_max_attempts;
 	int job_poll_ms;
+	int job_backoff_seconds;
+	char *job_schedule;
 	int activity_retention_days;
 	int job_retention_days;
 	int memory_retention_days;

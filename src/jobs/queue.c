@@ -10,7 +10,7 @@
 #include "core/json.h"
 #include "core/timeutil.h"
 
-#define JOB_COLS                                                                               \
+#define JOB_COLS                                                                                   \
 	"id, kind, payload, state, priority, attempts, max_attempts, run_at, locked_by, "          \
 	"locked_until, last_error, result, idempotency_key, created_at, updated_at, finished_at"
 
@@ -31,9 +31,9 @@ static int valid_kind(const char *k)
 	return 1;
 }
 
-int64_t job_backoff(int attempt)
+int64_t job_backoff(int attempt, int base)
 {
-	int64_t s = JOB_BACKOFF_BASE;
+	int64_t s = base > 0 ? base : 1;
 	for (int i = 1; i < attempt && s < JOB_BACKOFF_MAX; i++)
 		s *= 2;
 	return s < JOB_BACKOFF_MAX ? s : JOB_BACKOFF_MAX;
@@ -57,8 +57,8 @@ int job_enqueue(struct db *db, const struct job_in *in, int default_max_attempts
 	char *payload = in->payload ? json_dump_compact(in->payload) : xstrdup("{}");
 	if (strlen(payload) > JOB_PAYLOAD_MAX) {
 		free(payload);
-		return err_set(e, ERR_TOO_LARGE, "payload_too_large", "job payload exceeds %d bytes",
-		               JOB_PAYLOAD_MAX);
+		return err_set(e, ERR_TOO_LARGE, "payload_too_large",
+		               "job payload exceeds %d bytes", JOB_PAYLOAD_MAX);
 	}
 	int64_t now = time_now(), got = 0;
 	int max = in->max_attempts > 0 ? in->max_attempts : default_max_attempts;
@@ -66,12 +66,13 @@ int job_enqueue(struct db *db, const struct job_in *in, int default_max_attempts
 	int rc = db_begin(db, e), made = 0;
 	if (rc)
 		goto out;
-	if ((rc = db_query(db, &st, e,
-	                   "INSERT INTO jobs (kind, payload, priority, max_attempts, run_at, "
-	                   "idempotency_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-	                   "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-	                   "ttiiitii", in->kind, payload, (int64_t)in->priority, (int64_t)max,
-	                   in->run_at > 0 ? in->run_at : now, in->idempotency_key, now, now)))
+	if ((rc = db_query(
+	         db, &st, e,
+	         "INSERT INTO jobs (kind, payload, priority, max_attempts, run_at, "
+	         "idempotency_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+	         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+	         "ttiiitii", in->kind, payload, (int64_t)in->priority, (int64_t)max,
+	         in->run_at > 0 ? in->run_at : now, in->idempotency_key, now, now)))
 		goto fail;
 	rc = db_step(st, e);
 	if (rc == DB_ROW) {
@@ -107,21 +108,23 @@ int job_claim(struct db *db, const char *worker, int lease, struct job *out, str
 	if (rc)
 		return rc;
 	/* Expired leases without attempts left: dead, with the reason. */
-	if ((rc = db_run(db, e, NULL,
-	                 "UPDATE jobs SET state = 'dead', locked_by = NULL, locked_until = NULL, "
-	                 "last_error = 'lease expired on the last attempt (worker lost)', "
-	                 "finished_at = ?, updated_at = ? "
-	                 "WHERE state = 'running' AND locked_until < ? AND attempts >= max_attempts",
-	                 "iii", now, now, now)))
+	if ((rc =
+	         db_run(db, e, NULL,
+	                "UPDATE jobs SET state = 'dead', locked_by = NULL, locked_until = NULL, "
+	                "last_error = 'lease expired on the last attempt (worker lost)', "
+	                "finished_at = ?, updated_at = ? "
+	                "WHERE state = 'running' AND locked_until < ? AND attempts >= max_attempts",
+	                "iii", now, now, now)))
 		goto fail;
 	char sql[1024];
-	snprintf(sql, sizeof(sql),
-	         "UPDATE jobs SET state = 'running', locked_by = ?, locked_until = ?, "
-	         "attempts = attempts + 1, updated_at = ? WHERE id = (SELECT id FROM jobs "
-	         "WHERE (state = 'queued' AND run_at <= ?) OR (state = 'running' AND locked_until < ?) "
-	         "ORDER BY priority DESC, run_at, id LIMIT 1%s) "
-	         "RETURNING id, kind, payload, attempts, max_attempts",
-	         pg(db) ? " FOR UPDATE SKIP LOCKED" : "");
+	snprintf(
+	    sql, sizeof(sql),
+	    "UPDATE jobs SET state = 'running', locked_by = ?, locked_until = ?, "
+	    "attempts = attempts + 1, updated_at = ? WHERE id = (SELECT id FROM jobs "
+	    "WHERE (state = 'queued' AND run_at <= ?) OR (state = 'running' AND locked_until < ?) "
+	    "ORDER BY priority DESC, run_at, id LIMIT 1%s) "
+	    "RETURNING id, kind, payload, attempts, max_attempts",
+	    pg(db) ? " FOR UPDATE SKIP LOCKED" : "");
 	if ((rc = db_query(db, &st, e, sql, "tiiii", worker, now + lease, now, now, now)))
 		goto fail;
 	rc = db_step(st, e);
@@ -193,7 +196,8 @@ int job_complete(struct db *db, const struct job *j, json_t *result, struct err 
 	return rc;
 }
 
-int job_fail(struct db *db, const struct job *j, const char *message, int *dead, struct err *e)
+int job_fail(struct db *db, const struct job *j, const char *message, int base, int *dead,
+             struct err *e)
 {
 	char msg[JOB_ERROR_MAX + 1];
 	str_copy(msg, sizeof(msg), message ? message : "failed");
@@ -214,7 +218,8 @@ int job_fail(struct db *db, const struct job *j, const char *message, int *dead,
 		            "UPDATE jobs SET state = 'queued', last_error = ?, locked_by = NULL, "
 		            "locked_until = NULL, run_at = ?, updated_at = ? "
 		            "WHERE id = ? AND locked_by = ? AND state = 'running'",
-		            "tiiit", msg, now + job_backoff(j->attempts), now, j->id, j->worker);
+		            "tiiit", msg, now + job_backoff(j->attempts, base), now, j->id,
+		            j->worker);
 	if ((rc = finish(db, rc, e)))
 		return rc;
 	if (!n)
@@ -260,8 +265,7 @@ int job_heartbeat(struct db *db, const struct job *j, int lease, struct err *e)
 }
 
 /* Moves job ID from one of the states in FROM (SQL list) to TO, else ERR_CONFLICT. */
-static int admin_move(struct db *db, int64_t id, const char *from, const char *sql,
-                      struct err *e)
+static int admin_move(struct db *db, int64_t id, const char *from, const char *sql, struct err *e)
 {
 	int64_t n = 0, exists = 0, now = time_now();
 	int rc = db_scalar(db, e, &exists, "SELECT count(*) FROM jobs WHERE id = ?", "i", id);
@@ -319,29 +323,40 @@ static json_t *row_json(struct db_stmt *st)
 	                 "s:o, s:o, s:o}",
 	                 "id", (json_int_t)db_col_int(st, 0), "kind", db_col_text(st, 1), "payload",
 	                 json_or_null(db_col_text(st, 2)), "state", db_col_text(st, 3), "priority",
-	                 (int)db_col_int(st, 4), "attempts", (int)db_col_int(st, 5),
-	                 "max_attempts", (int)db_col_int(st, 6), "run_at", time_or_null(st, 7),
-	                 "locked_by", lb, "locked_until", time_or_null(st, 9), "last_error", le,
-	                 "result", json_or_null(db_col_text(st, 11)), "idempotency_key", key,
-	                 "created_at", time_or_null(st, 13), "updated_at", time_or_null(st, 14),
-	                 "finished_at", time_or_null(st, 15));
+	                 (int)db_col_int(st, 4), "attempts", (int)db_col_int(st, 5), "max_attempts",
+	                 (int)db_col_int(st, 6), "run_at", time_or_null(st, 7), "locked_by", lb,
+	                 "locked_until", time_or_null(st, 9), "last_error", le, "result",
+	                 json_or_null(db_col_text(st, 11)), "idempotency_key", key, "created_at",
+	                 time_or_null(st, 13), "updated_at", time_or_null(st, 14), "finished_at",
+	                 time_or_null(st, 15));
 }
 
 int job_list(struct db *db, const char *state, const char *kind, int64_t limit, int64_t offset,
              json_t **out, struct err *e)
 {
+	/* The filters given, and nothing else: each query can use jobs_ready. */
+	char where[128];
+	const char *a = state ? state : kind, *b = state && kind ? kind : NULL;
+	snprintf(where, sizeof(where), "%s%s%s", state || kind ? " WHERE " : "",
+	         state  ? "state = ?"
+	         : kind ? "kind = ?"
+	                : "",
+	         state && kind ? " AND kind = ?" : "");
+	char count_sql[256], list_sql[512];
+	snprintf(count_sql, sizeof(count_sql), "SELECT count(*) FROM jobs%s", where);
+	snprintf(list_sql, sizeof(list_sql),
+	         "SELECT " JOB_COLS " FROM jobs%s ORDER BY id DESC LIMIT ? OFFSET ?", where);
 	int64_t total;
 	struct db_stmt *st;
-	int rc = db_scalar(db, e, &total,
-	                   "SELECT count(*) FROM jobs WHERE (? IS NULL OR state = ?) AND "
-	                   "(? IS NULL OR kind = ?)",
-	                   "tttt", state, state, kind, kind);
+	int rc = b   ? db_scalar(db, e, &total, count_sql, "tt", a, b)
+	         : a ? db_scalar(db, e, &total, count_sql, "t", a)
+	             : db_scalar(db, e, &total, count_sql, "");
 	if (rc)
 		return rc;
-	if ((rc = db_query(db, &st, e,
-	                   "SELECT " JOB_COLS " FROM jobs WHERE (? IS NULL OR state = ?) AND "
-	                   "(? IS NULL OR kind = ?) ORDER BY id DESC LIMIT ? OFFSET ?",
-	                   "ttttii", state, state, kind, kind, limit, offset)))
+	rc = b   ? db_query(db, &st, e, list_sql, "ttii", a, b, limit, offset)
+	     : a ? db_query(db, &st, e, list_sql, "tii", a, limit, offset)
+	         : db_query(db, &st, e, list_sql, "ii", limit, offset);
+	if (rc)
 		return rc;
 	json_t *items = json_array();
 	while ((rc = db_step(st, e)) == DB_ROW)
@@ -374,10 +389,11 @@ int job_stats(struct db *db, json_t **out, struct err *e)
 {
 	struct db_stmt *st;
 	int64_t now = time_now();
-	int rc = db_query(db, &st, e,
-	                  "SELECT kind, state, count(*), MIN(CASE WHEN state = 'queued' AND run_at "
-	                  "<= ? THEN run_at END) FROM jobs GROUP BY kind, state ORDER BY kind, state",
-	                  "i", now);
+	int rc =
+	    db_query(db, &st, e,
+	             "SELECT kind, state, count(*), MIN(CASE WHEN state = 'queued' AND run_at "
+	             "<= ? THEN run_at END) FROM jobs GROUP BY kind, state ORDER BY kind, state",
+	             "i", now);
 	if (rc)
 		return rc;
 	json_t *states = json_pack("{s:i, s:i, s:i, s:i, s:i}", "queued", 0, "running", 0, "done",
@@ -387,8 +403,9 @@ int job_stats(struct db *db, json_t **out, struct err *e)
 	while ((rc = db_step(st, e)) == DB_ROW) {
 		const char *kind = db_col_text(st, 0), *state = db_col_text(st, 1);
 		int64_t n = db_col_int(st, 2);
-		json_object_set_new(states, state,
-		                    json_integer(json_integer_value(json_object_get(states, state)) + n));
+		json_object_set_new(
+		    states, state,
+		    json_integer(json_integer_value(json_object_get(states, state)) + n));
 		json_t *k = json_object_get(kinds, kind);
 		if (!k) {
 			k = json_object();

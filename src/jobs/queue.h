@@ -14,13 +14,12 @@
 
 #include "db/db.h"
 
-#define JOB_KIND_MAX        48
-#define JOB_PAYLOAD_MAX     (64 * 1024) /* bytes of JSON */
-#define JOB_ERROR_MAX       1000        /* bytes of last_error kept */
-#define JOB_BACKOFF_BASE    5           /* seconds before the first retry */
-#define JOB_BACKOFF_MAX     3600        /* seconds, the longest wait between attempts */
-#define JOB_PRIORITY_MAX    100
-#define JOB_LIST_MAX        500
+#define JOB_KIND_MAX     48
+#define JOB_PAYLOAD_MAX  (64 * 1024) /* bytes of JSON */
+#define JOB_ERROR_MAX    1000        /* bytes of last_error kept */
+#define JOB_BACKOFF_MAX  3600        /* seconds, the longest wait between attempts */
+#define JOB_PRIORITY_MAX 100
+#define JOB_LIST_MAX     500
 
 struct job_in {
 	const char *kind;
@@ -61,17 +60,18 @@ void job_release_struct(struct job *j);
 /* The worker that holds J finished it: state done, RESULT (may be NULL) kept. */
 int job_complete(struct db *db, const struct job *j, json_t *result, struct err *e);
 /*
- * The attempt failed with MESSAGE: back to queued after the backoff, or dead
- * when it was the last attempt. *DEAD (may be NULL) says which.
+ * The attempt failed with MESSAGE: back to queued after job_backoff(attempts,
+ * BASE), or dead when it was the last attempt. *DEAD (may be NULL) says which.
  */
-int job_fail(struct db *db, const struct job *j, const char *message, int *dead, struct err *e);
+int job_fail(struct db *db, const struct job *j, const char *message, int base, int *dead,
+             struct err *e);
 /* Gives the job back unfinished (shutdown): queued again, the attempt not counted. */
 int job_release(struct db *db, const struct job *j, struct err *e);
 /* Extends the lease of a long job; ERR_CONFLICT if the worker lost it. */
 int job_heartbeat(struct db *db, const struct job *j, int lease, struct err *e);
 
-/* Seconds to wait after failed attempt N (1-based): 5, 10, 20, ... up to an hour. */
-int64_t job_backoff(int attempt);
+/* Seconds to wait after failed attempt N (1-based): BASE, 2 BASE, 4 BASE, ... up to an hour. */
+int64_t job_backoff(int attempt, int base);
 
 /* Admin: a dead or cancelled job runs again from scratch; ERR_CONFLICT otherwise. */
 int job_retry(struct db *db, int64_t id, struct err *e);

@@ -26,6 +26,8 @@ static const char *const all_keys[] = {
     "JOB_LEASE_SECONDS",
     "JOB_MAX_ATTEMPTS",
     "JOB_POLL_MS",
+    "JOB_BACKOFF_SECONDS",
+    "JOB_SCHEDULE",
     "ACTIVITY_RETENTION_DAYS",
     "JOB_RETENTION_DAYS",
     "MEMORY_RETENTION_DAYS",
