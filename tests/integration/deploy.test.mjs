@@ -46,7 +46,7 @@ test('deploy/nginx.conf passes nginx -t', () => {
 
 test('the Compose file has the services of the deployment', () => {
   const compose = read('deploy/docker-compose.yml');
-  for (const s of ['postgres', 'redis', 'migrations', 'app', 'mcp', 'nginx', 'pgadmin', 'redis-commander'])
+  for (const s of ['postgres', 'redis', 'migrations', 'app', 'agent', 'mcp', 'nginx', 'pgadmin', 'redis-commander'])
     assert.match(compose, new RegExp(`^  ${s}:$`, 'm'), `service ${s}`);
   assert.match(compose, /image: postgres:15/);
   assert.match(compose, /image: redis:7/);
@@ -54,6 +54,8 @@ test('the Compose file has the services of the deployment', () => {
   assert.match(compose, /condition: service_completed_successfully/, 'app waits for the migrations');
   assert.match(compose, /command: \["migrate"\]/);
   assert.match(compose, /command: \["mcp", "--http"\]/, 'the MCP listener runs `maang mcp --http`');
+  assert.match(compose, /command: \["agent"\]/, 'the agent service runs `maang agent`');
+  assert.match(compose, /AGENT_EMBEDDED: "off"/, 'app instances leave jobs to the agent');
   assert.match(compose, /\.\/nginx\.conf:\/etc\/nginx\/nginx\.conf:ro/);
   assert.ok(!/^\s+container_name:/m.test(compose), 'app must be scalable (no container_name)');
   assert.ok(!/^\s+ports:\s*\n\s+- "5000/m.test(compose), 'app publishes no host port (nginx does)');
