@@ -19,7 +19,7 @@ CREATE TABLE jobs (
 	updated_at      BIGINT NOT NULL,
 	finished_at     BIGINT
 );
-CREATE INDEX jobs_ready ON jobs(state, priority, run_at);
+CREATE INDEX jobs_ready ON jobs(state, priority DESC, run_at, id);
 CREATE INDEX jobs_finished ON jobs(finished_at);
 
 CREATE TABLE job_schedule_runs (

@@ -21,7 +21,7 @@ CREATE TABLE jobs (
 	updated_at      INTEGER NOT NULL,
 	finished_at     INTEGER
 );
-CREATE INDEX jobs_ready ON jobs(state, priority, run_at);
+CREATE INDEX jobs_ready ON jobs(state, priority DESC, run_at);
 CREATE INDEX jobs_finished ON jobs(finished_at);
 
 -- One row per scheduled job and period: whoever inserts it enqueues the run.

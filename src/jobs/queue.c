@@ -116,31 +116,44 @@ int job_claim(struct db *db, const char *worker, int lease, struct job *out, str
 	                "WHERE state = 'running' AND locked_until < ? AND attempts >= max_attempts",
 	                "iii", now, now, now)))
 		goto fail;
-	char sql[1024];
-	snprintf(
-	    sql, sizeof(sql),
-	    "UPDATE jobs SET state = 'running', locked_by = ?, locked_until = ?, "
-	    "attempts = attempts + 1, updated_at = ? WHERE id = (SELECT id FROM jobs "
-	    "WHERE (state = 'queued' AND run_at <= ?) OR (state = 'running' AND locked_until < ?) "
-	    "ORDER BY priority DESC, run_at, id LIMIT 1%s) "
-	    "RETURNING id, kind, payload, attempts, max_attempts",
-	    pg(db) ? " FOR UPDATE SKIP LOCKED" : "");
-	if ((rc = db_query(db, &st, e, sql, "tiiii", worker, now + lease, now, now, now)))
-		goto fail;
-	rc = db_step(st, e);
-	int found = rc == DB_ROW;
-	if (found) {
-		memset(out, 0, sizeof(*out));
-		out->id = db_col_int(st, 0);
-		str_copy(out->kind, sizeof(out->kind), db_col_text(st, 1));
-		json_error_t je;
-		const char *p = db_col_text(st, 2);
-		out->payload = json_loads(p ? p : "{}", 0, &je);
-		if (!out->payload)
-			out->payload = json_object();
-		out->attempts = (int)db_col_int(st, 3);
-		out->max_attempts = (int)db_col_int(st, 4);
-		str_copy(out->worker, sizeof(out->worker), worker);
+	/*
+	 * Two candidates, each one ordered index scan (jobs_ready): a job whose
+	 * worker was lost (lease expired) first, else the most urgent queued one.
+	 * One OR-ed condition would make the database sort every queued job.
+	 */
+	static const char *const pick[] = {
+	    "state = 'running' AND locked_until < ?",
+	    "state = 'queued' AND run_at <= ?",
+	};
+	int found = 0;
+	for (size_t k = 0; k < ARRAY_LEN(pick); k++) {
+		char sql[1024];
+		snprintf(sql, sizeof(sql),
+		         "UPDATE jobs SET state = 'running', locked_by = ?, locked_until = ?, "
+		         "attempts = attempts + 1, updated_at = ? WHERE id = (SELECT id FROM jobs "
+		         "WHERE %s ORDER BY state, priority DESC, run_at, id LIMIT 1%s) "
+		         "RETURNING id, kind, payload, attempts, max_attempts",
+		         pick[k], pg(db) ? " FOR UPDATE SKIP LOCKED" : "");
+		if ((rc = db_query(db, &st, e, sql, "tiii", worker, now + lease, now, now)))
+			goto fail;
+		rc = db_step(st, e);
+		found = rc == DB_ROW;
+		if (found) {
+			memset(out, 0, sizeof(*out));
+			out->id = db_col_int(st, 0);
+			str_copy(out->kind, sizeof(out->kind), db_col_text(st, 1));
+			json_error_t je;
+			const char *p = db_col_text(st, 2);
+			out->payload = json_loads(p ? p : "{}", 0, &je);
+			if (!out->payload)
+				out->payload = json_object();
+			out->attempts = (int)db_col_int(st, 3);
+			out->max_attempts = (int)db_col_int(st, 4);
+			str_copy(out->worker, sizeof(out->worker), worker);
+		}
+		if (found || rc < 0)
+			break;
+		db_finish(st);
 	}
 	db_finish(st);
 	if (rc < 0)
