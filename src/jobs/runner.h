@@ -38,6 +38,7 @@ struct job_kind {
 	const char *kind;
 	job_fn run;
 	const char *about;
+	int lease; /* seconds, for handlers that cannot renew their lease; 0: JOB_LEASE_SECONDS */
 };
 
 /* The kinds (jobs/tasks.c); NULL when KIND is unknown. */

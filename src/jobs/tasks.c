@@ -372,18 +372,19 @@ static int t_backup(struct job_ctx *c, struct err *e)
 	                     &c->result, e);
 }
 
+/* Kind, handler, what it does, and a lease for handlers that cannot renew theirs. */
 static const struct job_kind kinds[] = {
-    {"cleanup", t_cleanup, "deletes expired tokens, old activity, sessions, events and jobs"},
-    {"metrics.rollup", t_metrics_rollup, "rebuilds day/week rollups of recently active users"},
-    {"weakness.refresh", t_weakness_refresh, "recomputes weaknesses of this week's users"},
-    {"reminders.reviews", t_review_reminders, "notifies users with reviews due"},
+    {"cleanup", t_cleanup, "deletes expired tokens, old activity, sessions, events and jobs", 0},
+    {"metrics.rollup", t_metrics_rollup, "rebuilds day/week rollups of recently active users", 0},
+    {"weakness.refresh", t_weakness_refresh, "recomputes weaknesses of this week's users", 0},
+    {"reminders.reviews", t_review_reminders, "notifies users with reviews due", 0},
     {"memory.consolidate", t_memory_consolidate,
-     "deletes expired, duplicate and (by retention) unused memories"},
-    {"memory.backfill", t_memory_backfill, "embeds memories without a current vector"},
-    {"backup", t_backup, "backs the database up into BACKUP_DIR, keeping BACKUP_KEEP"},
-    {"echo", t_echo, "diagnostic: returns its payload"},
-    {"sleep", t_sleep, "diagnostic: waits payload.ms milliseconds"},
-    {"fail", t_fail, "diagnostic: fails with payload.message"},
+     "deletes expired, duplicate and (by retention) unused memories", 0},
+    {"memory.backfill", t_memory_backfill, "embeds memories without a current vector", 0},
+    {"backup", t_backup, "backs the database up into BACKUP_DIR, keeping BACKUP_KEEP", 6 * 3600},
+    {"echo", t_echo, "diagnostic: returns its payload", 0},
+    {"sleep", t_sleep, "diagnostic: waits payload.ms milliseconds", 0},
+    {"fail", t_fail, "diagnostic: fails with payload.message", 0},
 };
 
 const struct job_kind *job_kind_find(const char *kind)
