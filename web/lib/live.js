@@ -6,7 +6,7 @@
 import { auth, post } from './api.js';
 
 const TYPES = ['attempt.created', 'attempt.deleted', 'attempts.imported', 'profile.updated',
-  'memory.created', 'memory.updated', 'memory.deleted', 'coach.replied'];
+  'memory.created', 'memory.updated', 'memory.deleted', 'coach.replied', 'notification.created'];
 
 const listeners = new Set();
 let source = null;
