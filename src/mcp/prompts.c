@@ -98,7 +98,10 @@ static int mock_coding(struct mcp_ctx *c, const char *company, struct buf *t, js
 	           "solution unless I give up.\n\nAt the end, grade me on problem solving, code, "
 	           "communication and testing (1-4 each) with one concrete thing to improve, then "
 	           "log each problem with the log_attempt tool (outcome solved, solved_with_help "
-	           "or failed; minutes taken; confidence 1-5 as I state it).\n\nThe problems:\n",
+	           "or failed; minutes taken; confidence 1-5 as I state it). Better still, run "
+	           "the session with start_mock_interview, answer_mock_interview and "
+	           "finish_mock_interview: it is then timed, graded on the rubric and recorded "
+	           "for me.\n\nThe problems:\n",
 	           company ? company : "a top technology company");
 	int n = 0;
 	for (int i = 0; i < 2; i++) {

@@ -84,7 +84,8 @@ const EXPECTED_TOOLS = [
   'list_companies', 'log_attempt', 'list_attempts', 'delete_attempt', 'get_progress',
   'get_profile', 'update_profile', 'get_stats', 'get_due_reviews', 'get_weakness_report',
   'recommend_problems', 'plan_week', 'add_memory', 'search_memory', 'list_memories',
-  'delete_memory',
+  'delete_memory', 'start_mock_interview', 'answer_mock_interview', 'hint_mock_interview',
+  'finish_mock_interview', 'list_mock_interviews', 'get_mock_interview',
 ];
 
 /**
@@ -133,6 +134,18 @@ async function callEveryTool(client, tag) {
   const memId = mem.memory?.id || mem.id;
   const delMem = await call('delete_memory', { id: memId });
   assert.deepEqual(delMem, { ok: true, id: memId });
+  const iv = await call('start_mock_interview', { type: 'coding', difficulty: 'easy', duration_minutes: 20 });
+  assert.equal(iv.state, 'active');
+  const said = await call('answer_mock_interview', { id: iv.id, content: 'I would use a hash map: O(n) time.' });
+  assert.equal(said.reply.role, 'interviewer');
+  await call('hint_mock_interview', { id: iv.id });
+  await call('get_mock_interview', { id: iv.id });
+  const fin = await call('finish_mock_interview', { id: iv.id, answer: 'def f(a):\n    seen = set()\n    return seen\n# O(n) time, O(n) space; tests: empty input', self_scores: { confidence: 3 } });
+  assert.equal(fin.state, 'completed');
+  assert.ok(fin.scores.rubric.length >= 4);
+  assert.equal(fin.effects.attempts.length, 1, 'the interview logged an attempt');
+  const ivs = await call('list_mock_interviews', { state: 'completed' });
+  assert.ok(ivs.items.some((x) => x.id === iv.id));
   const extra = await call('log_attempt', { problem: 'contains-duplicate', outcome: 'solved_with_help' });
   const del = await call('delete_attempt', { id: extra.attempt.id });
   assert.deepEqual(del, { ok: true, id: extra.attempt.id });
@@ -347,7 +360,8 @@ test('HTTP: isolation matrix: no tool, resource or prompt of another user shows 
   const mem = (await a.client.callTool({ name: 'add_memory', arguments: { content: `${marker} memory about heaps`, kind: 'insight' } })).structuredContent;
   const memId = mem.memory?.id || mem.id;
   await a.client.callTool({ name: 'update_profile', arguments: { focus_topic: 'heap-priority-queue', time_zone: 'Asia/Kolkata' } });
-  const secrets = [marker, att.id, memId, 'Asia/Kolkata'];
+  const ivA = (await a.client.callTool({ name: 'start_mock_interview', arguments: { type: 'system_design' } })).structuredContent;
+  const secrets = [marker, att.id, memId, 'Asia/Kolkata', ivA.id];
   const leaks = (what, value, echoed = []) => {
     const text = JSON.stringify(value);
     for (const x of secrets) if (!echoed.includes(x)) assert.ok(!text.includes(x), `${what} shows ${x}`);
@@ -361,12 +375,15 @@ test('HTTP: isolation matrix: no tool, resource or prompt of another user shows 
     get_stats: {}, get_due_reviews: {}, get_weakness_report: {}, recommend_problems: {}, plan_week: {},
     add_memory: { content: 'my own note on tries' }, search_memory: { q: `${marker} memory about heaps` },
     list_memories: {}, delete_memory: { id: memId },
+    start_mock_interview: { type: 'behavioral' }, answer_mock_interview: { id: ivA.id, content: 'hello' },
+    hint_mock_interview: { id: ivA.id }, finish_mock_interview: { id: ivA.id, answer: 'mine' },
+    list_mock_interviews: {}, get_mock_interview: { id: ivA.id },
   };
   const { tools } = await b.client.listTools();
   assert.deepEqual(Object.keys(args).sort(), tools.map((t) => t.name).sort(), 'the matrix covers every tool');
   for (const [name, arg] of Object.entries(args)) {
     const r = await b.client.callTool({ name, arguments: arg });
-    if (name.startsWith('delete_')) assert.equal(r.isError, true, `${name} of another user's id`);
+    if (name.startsWith('delete_') || (name.endsWith('_mock_interview') && arg.id)) assert.equal(r.isError, true, `${name} of another user's id`);
     // An error may quote the id the caller gave; nothing else of the first user's.
     leaks(name, r, Object.values(arg));
   }
