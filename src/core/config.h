@@ -20,6 +20,10 @@ struct config {
 	char *secret_key;
 	int port;
 	int mcp_port;
+	char *smtp_url;
+	char *smtp_from;
+	char *smtp_user;
+	char *smtp_password;
 	char *backup_dir;
 	int backup_keep;
 	char *agent_embedded;

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "jobs/backup.h"
+#include "jobs/mail.h"
 #include "jobs/runner.h"
 #include "learning/engine.h"
 #include "mcp/mcp.h"
@@ -244,6 +245,107 @@ static int t_review_reminders(struct job_ctx *c, struct err *e)
 }
 
 /*
+ * Reminders of scheduled mock interviews, 24 hours, 1 hour and 5 minutes
+ * before: a notification (with its live event) and, when SMTP_URL is set,
+ * an e-mail. Only the nearest window counts (a session booked for in ten
+ * minutes gets the 1-hour reminder, not three at once); the notification's
+ * id names the session and window, so each is sent once across processes.
+ */
+static int t_interview_reminders(struct job_ctx *c, struct err *e)
+{
+	static const int windows[] = {300, 3600, 86400};
+	int64_t now = time_now();
+	struct db_stmt *st;
+	int rc =
+	    db_query(c->db, &st, e,
+	             "SELECT s.id, s.user_id, s.type, s.company, s.scheduled_at, u.email "
+	             "FROM interview_sessions s JOIN users u ON u.id = s.user_id "
+	             "WHERE s.state = 'scheduled' AND s.scheduled_at > ? AND s.scheduled_at <= ?",
+	             "ii", now, now + 86400);
+	if (rc)
+		return rc;
+	json_t *due = json_array();
+	while ((rc = db_step(st, e)) == DB_ROW)
+		json_array_append_new(
+		    due, json_pack("{s:s, s:s, s:s, s:s?, s:I, s:s}", "id", db_col_text(st, 0),
+		                   "user", db_col_text(st, 1), "type", db_col_text(st, 2),
+		                   "company", db_col_text(st, 3), "at",
+		                   (json_int_t)db_col_int(st, 4), "email", db_col_text(st, 5)));
+	db_finish(st);
+	if (rc < 0) {
+		json_decref(due);
+		return rc;
+	}
+	int sent = 0, mailed = 0, mail_failed = 0;
+	size_t i;
+	json_t *x;
+	rc = 0;
+	json_array_foreach(due, i, x)
+	{
+		int64_t at = json_integer_value(json_object_get(x, "at")), left = at - now;
+		int w = 0;
+		for (size_t k = 0; k < ARRAY_LEN(windows) && !w; k++)
+			if (left <= windows[k])
+				w = windows[k];
+		char id[80], msg[300], when[21];
+		snprintf(id, sizeof(id), "ivr-%s-%d", json_str(x, "id"), w);
+		time_format_iso8601(at, when);
+		const char *company = json_str(x, "company");
+		snprintf(msg, sizeof(msg), "Your %s mock interview%s%s starts in %s (%s UTC)",
+		         !strcmp(json_str(x, "type"), "system_design") ? "system design"
+		                                                       : json_str(x, "type"),
+		         company ? " for " : "", company ? company : "",
+		         w == 300    ? "5 minutes"
+		         : w == 3600 ? "an hour"
+		                     : "a day",
+		         when);
+		json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:i}", "id", id, "kind",
+		                         "interview_reminder", "message", msg, "interview_id",
+		                         json_str(x, "id"), "before_seconds", w);
+		char *text = json_dump_compact(data);
+		int64_t inserted = 0;
+		if ((rc = db_begin(c->db, e)) == 0) {
+			rc = db_run(
+			    c->db, e, &inserted,
+			    "INSERT INTO notifications (id, user_id, kind, message, data, "
+			    "created_at) "
+			    "VALUES (?, ?, 'interview_reminder', ?, ?, ?) ON CONFLICT DO NOTHING",
+			    "tttti", id, json_str(x, "user"), msg, text, now);
+			if (rc || (rc = db_commit(c->db, e)))
+				db_rollback(c->db);
+		}
+		free(text);
+		if (!rc && inserted) {
+			announce(c, json_str(x, "user"), "notification.created", data);
+			sent++;
+			if (mail_enabled(c->app->cfg)) {
+				char body[1024];
+				struct err me = {0};
+				snprintf(body, sizeof(body),
+				         "%s.\n\nOpen the dashboard and start it from Interviews "
+				         "when you "
+				         "are ready.\n",
+				         msg);
+				if (mail_send(c->app->cfg, json_str(x, "email"), msg, body, &me)) {
+					log_warn("reminders: %s", me.msg);
+					mail_failed++;
+				} else {
+					mailed++;
+				}
+			}
+		}
+		json_decref(data);
+		if (rc)
+			break;
+	}
+	json_decref(due);
+	if (!rc)
+		c->result = json_pack("{s:i, s:i, s:i}", "reminded", sent, "mailed", mailed,
+		                      "mail_failed", mail_failed);
+	return rc;
+}
+
+/*
  * Memory upkeep: memories past their valid_to are deleted, so are exact
  * duplicates (same kind and text; the oldest stays), and, with
  * MEMORY_RETENTION_DAYS, low-importance memories nobody used for that long.
@@ -378,6 +480,8 @@ static const struct job_kind kinds[] = {
     {"metrics.rollup", t_metrics_rollup, "rebuilds day/week rollups of recently active users", 0},
     {"weakness.refresh", t_weakness_refresh, "recomputes weaknesses of this week's users", 0},
     {"reminders.reviews", t_review_reminders, "notifies users with reviews due", 0},
+    {"reminders.interviews", t_interview_reminders,
+     "reminds of scheduled mock interviews (a day, an hour, 5 minutes before)", 0},
     {"memory.consolidate", t_memory_consolidate,
      "deletes expired, duplicate and (by retention) unused memories", 0},
     {"memory.backfill", t_memory_backfill, "embeds memories without a current vector", 0},
@@ -407,6 +511,8 @@ static const struct schedule_entry defaults[] = {
     {"metrics_rollup", "metrics.rollup", 3600, "rollups of the last two hours' users"},
     {"weakness_refresh", "weakness.refresh", 86400, "weaknesses of the week's users"},
     {"review_reminders", "reminders.reviews", 3600, "reviews due (at most one a day per user)"},
+    {"interview_reminders", "reminders.interviews", 60,
+     "scheduled mock interviews: a day, an hour and 5 minutes before"},
     {"memory_consolidation", "memory.consolidate", 86400, "memory upkeep"},
     {"embedding_backfill", "memory.backfill", 600, "vectors after a model change"},
     {"backup", "backup", 86400, "daily backup with rotation"},
