@@ -10,6 +10,7 @@ CREATE TABLE interview_sessions (
 	topic            TEXT,
 	duration_minutes INTEGER NOT NULL,
 	blind            INTEGER NOT NULL DEFAULT 0,
+	repeat_weekly    INTEGER NOT NULL DEFAULT 0,
 	state            TEXT NOT NULL CHECK (state IN ('scheduled', 'active', 'completed', 'abandoned')),
 	questions        TEXT NOT NULL DEFAULT '[]',
 	hints            INTEGER NOT NULL DEFAULT 0,

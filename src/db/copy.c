@@ -73,10 +73,10 @@ static const struct table tables[] = {
     {"job_schedule_runs", "name,period_start", "name,period_start,job_id,created_at", "tiii", 0},
     {"notifications", "id", "id,user_id,kind,message,data,created_at,read_at", "ttttjii", 0},
     {"interview_sessions", "id",
-     "id,user_id,type,company,level,difficulty,topic,duration_minutes,blind,state,questions,"
-     "hints,scheduled_at,started_at,ended_at,answer,self_scores,scores,feedback,created_at,"
-     "updated_at",
-     "tttttttiitjiiiitjjjii", 0},
+     "id,user_id,type,company,level,difficulty,topic,duration_minutes,blind,repeat_weekly,"
+     "state,questions,hints,scheduled_at,started_at,ended_at,answer,self_scores,scores,feedback,"
+     "created_at,updated_at",
+     "tttttttiiitjiiiitjjjii", 0},
     {"interview_messages", "seq", "seq,session_id,user_id,role,kind,content,at", "ittttti", 1},
     {"mcp_sessions", "id",
      "id,user_id,protocol_version,client_name,client_version,log_level,created_at,last_used_at,"

@@ -21,7 +21,7 @@
 #define SESSION_COLS                                                                               \
 	"id, type, company, level, difficulty, topic, duration_minutes, blind, state, questions, " \
 	"hints, scheduled_at, started_at, ended_at, answer, self_scores, scores, feedback, "       \
-	"created_at"
+	"created_at, repeat_weekly"
 
 static const char *const types[] = {"coding", "system_design", "behavioral"};
 
@@ -255,6 +255,7 @@ static json_t *validate_create(struct iv_ctx *c, json_t *body, struct err *e)
 	    {"level", JF_STRING, 0, 32},  {"difficulty", JF_STRING, 0, 10},
 	    {"topic", JF_STRING, 0, 100}, {"duration_minutes", JF_INT, 0, 0},
 	    {"blind", JF_BOOL, 0, 0},     {"scheduled_at", JF_DATE_STRING, 0, 40},
+	    {"repeat", JF_STRING, 0, 10},
 	};
 	if (json_check_fields(body, fields, ARRAY_LEN(fields), e))
 		return NULL;
@@ -297,6 +298,15 @@ static json_t *validate_create(struct iv_ctx *c, json_t *body, struct err *e)
 		        "field 'scheduled_at' must be an ISO 8601 time within a year");
 		return NULL;
 	}
+	const char *repeat = json_str(body, "repeat");
+	if (repeat && strcmp(repeat, "none") && strcmp(repeat, "weekly")) {
+		err_set(e, ERR_INVALID, "invalid_field", "field 'repeat' must be none or weekly");
+		return NULL;
+	}
+	if (repeat && !strcmp(repeat, "weekly") && !when) {
+		err_set(e, ERR_INVALID, "invalid_field", "a weekly interview needs 'scheduled_at'");
+		return NULL;
+	}
 	return json_pack("{s:I, s:I}", "duration", duration, "at", (json_int_t)(at > now ? at : 0));
 }
 
@@ -333,11 +343,13 @@ int iv_create(struct iv_ctx *c, json_t *body, json_t **out, struct err *e)
 		rc = db_run(
 		    c->db, e, NULL,
 		    "INSERT INTO interview_sessions (id, user_id, type, company, level, "
-		    "difficulty, topic, duration_minutes, blind, state, questions, scheduled_at, "
-		    "started_at, created_at, updated_at) "
-		    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		    "tttttttiittooii", id, c->user, type, company, json_str(body, "level"),
+		    "difficulty, topic, duration_minutes, blind, repeat_weekly, state, questions, "
+		    "scheduled_at, started_at, created_at, updated_at) "
+		    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		    "tttttttiiittooii", id, c->user, type, company, json_str(body, "level"),
 		    difficulty, topic, (int64_t)duration, (int64_t)blind,
+		    (int64_t)(json_str(body, "repeat") &&
+		              !strcmp(json_str(body, "repeat"), "weekly")),
 		    at ? "scheduled" : "active", qtext, at ? at : -1, at ? -1 : now, now, now);
 		if (rc || (rc = db_commit(c->db, e)))
 			db_rollback(c->db);
@@ -358,7 +370,7 @@ int iv_create(struct iv_ctx *c, json_t *body, json_t **out, struct err *e)
 struct session {
 	char id[37], type[20], state[12];
 	char company[65], level[33], difficulty[11], topic[101];
-	int duration, blind, hints;
+	int duration, blind, hints, weekly;
 	int64_t scheduled_at, started_at, ended_at, created_at;
 	json_t *questions, *self_scores, *scores, *feedback;
 	char *answer;
@@ -419,6 +431,7 @@ static int load(struct iv_ctx *c, const char *id, struct session *s, struct err 
 	s->scores = parse_or_null(db_col_text(st, 16));
 	s->feedback = parse_or_null(db_col_text(st, 17));
 	s->created_at = db_col_int(st, 18);
+	s->weekly = (int)db_col_int(st, 19);
 	db_finish(st);
 	return 0;
 }
@@ -500,7 +513,7 @@ int iv_get(struct iv_ctx *c, const char *id, json_t **out, struct err *e)
 	int64_t elapsed = elapsed_of(&s), limit = (int64_t)s.duration * 60;
 	*out = json_pack(
 	    "{s:s, s:s, s:o, s:o, s:o, s:o, s:i, s:b, s:s, s:o, s:i, s:o, s:o, s:o, s:I, s:I, s:I, "
-	    "s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "s:o, s:o, s:o, s:o, s:o, s:o, s:s}",
 	    "id", s.id, "type", s.type, "company", str_or_null(s.company), "level",
 	    str_or_null(s.level), "difficulty", str_or_null(s.blind ? NULL : s.difficulty), "topic",
 	    str_or_null(s.topic), "duration_minutes", s.duration, "blind", s.blind, "state",
@@ -512,7 +525,7 @@ int iv_get(struct iv_ctx *c, const char *id, json_t **out, struct err *e)
 	    "self_scores", s.self_scores ? json_incref(s.self_scores) : json_null(), "scores",
 	    s.scores ? json_incref(s.scores) : json_null(), "feedback",
 	    s.feedback ? json_incref(s.feedback) : json_null(), "transcript", t, "created_at",
-	    time_json(s.created_at));
+	    time_json(s.created_at), "repeat", s.weekly ? "weekly" : "none");
 	session_release(&s);
 	return 0;
 }
@@ -871,6 +884,44 @@ static void feed_back(struct iv_ctx *c, const struct session *s, json_t *grade, 
 	}
 }
 
+/*
+ * A weekly session that ends (completed or abandoned) books the next one,
+ * a week after its slot (the first such slot still ahead), with the same
+ * settings; its questions are chosen afresh. *NEXT gets the new id.
+ */
+static void book_next(struct iv_ctx *c, const struct session *s, json_t *out)
+{
+	if (!s->weekly || !s->scheduled_at)
+		return;
+	int64_t at = s->scheduled_at, now = time_now();
+	do
+		at += 7 * 86400;
+	while (at <= now);
+	char when[21];
+	time_format_iso8601(at, when);
+	json_t *body =
+	    json_pack("{s:s, s:i, s:b, s:s, s:s}", "type", s->type, "duration_minutes", s->duration,
+	              "blind", s->blind, "scheduled_at", when, "repeat", "weekly");
+	if (s->company[0])
+		json_object_set_new(body, "company", json_string(s->company));
+	if (s->level[0])
+		json_object_set_new(body, "level", json_string(s->level));
+	if (s->difficulty[0])
+		json_object_set_new(body, "difficulty", json_string(s->difficulty));
+	if (s->topic[0])
+		json_object_set_new(body, "topic", json_string(s->topic));
+	json_t *next = NULL;
+	struct err e = {0};
+	if (iv_create(c, body, &next, &e))
+		log_warn("interview %s: the next weekly session was not booked: %s", s->id, e.msg);
+	else
+		json_object_set_new(
+		    out, "next_interview",
+		    json_pack("{s:s, s:s}", "id", json_str(next, "id"), "scheduled_at", when));
+	json_decref(next);
+	json_decref(body);
+}
+
 int iv_submit(struct iv_ctx *c, const char *id, json_t *body, json_t **out, struct err *e)
 {
 	static const struct json_field fields[] = {
@@ -935,6 +986,7 @@ int iv_submit(struct iv_ctx *c, const char *id, json_t *body, json_t **out, stru
 		s.ended_at = now;
 		json_t *effects = json_object();
 		feed_back(c, &s, grade, elapsed, effects);
+		book_next(c, &s, effects);
 		rc = iv_get(c, id, out, e);
 		if (!rc)
 			json_object_set_new(*out, "effects", effects);
@@ -957,10 +1009,16 @@ int iv_abandon(struct iv_ctx *c, const char *id, json_t **out, struct err *e)
 		session_release(&s);
 		return rc;
 	}
-	session_release(&s);
 	rc = set_state(c, id,
 	               "UPDATE interview_sessions SET state = 'abandoned', ended_at = ?, "
 	               "updated_at = ? WHERE id = ? AND user_id = ?",
 	               e);
-	return rc ? rc : iv_get(c, id, out, e);
+	json_t *effects = json_object();
+	if (!rc)
+		book_next(c, &s, effects);
+	session_release(&s);
+	if (!rc && (rc = iv_get(c, id, out, e)) == 0 && json_object_size(effects))
+		json_object_set(*out, "effects", effects);
+	json_decref(effects);
+	return rc;
 }

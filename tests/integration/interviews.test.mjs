@@ -147,7 +147,8 @@ ${topic.checklist.join('\n')}`;
 test('scheduling, starting, abandoning, listing; validation and isolation', async () => {
   const u = await registerUser(srv.base, 'iv-states');
   const later = new Date(Date.now() + 3 * 86400e3).toISOString().replace(/\.\d+Z$/, 'Z');
-  const sched = await session(u, { type: 'behavioral', scheduled_at: later });
+  const sched = await session(u, { type: 'behavioral', scheduled_at: later, repeat: 'weekly' });
+  assert.equal(sched.repeat, 'weekly');
   assert.equal(sched.state, 'scheduled');
   assert.equal(sched.started_at, null);
   assert.equal(sched.transcript.length, 0);
@@ -159,6 +160,13 @@ test('scheduling, starting, abandoning, listing; validation and isolation', asyn
   const gone = await call(u, 'POST', `/interviews/${sched.id}/abandon`);
   assert.equal(gone.json.state, 'abandoned');
   assert.ok(gone.json.ended_at);
+  // A weekly session books the next one, a week after its slot.
+  const next = gone.json.effects.next_interview;
+  assert.equal(Date.parse(next.scheduled_at) - Date.parse(later), 7 * 86400e3);
+  const booked = await call(u, 'GET', `/interviews/${next.id}`);
+  assert.equal(booked.json.state, 'scheduled');
+  assert.equal(booked.json.repeat, 'weekly');
+  assert.equal(booked.json.type, 'behavioral');
   assertError(await call(u, 'POST', `/interviews/${sched.id}/submit`, { answer: 'x' }), 409);
 
   for (const [body, status] of [
@@ -171,6 +179,8 @@ test('scheduling, starting, abandoning, listing; validation and isolation', asyn
     [{ type: 'coding', duration_minutes: 181 }, 422],
     [{ type: 'coding', scheduled_at: 'tomorrow' }, 422],
     [{ type: 'coding', extra: 1 }, 422],
+    [{ type: 'coding', repeat: 'weekly' }, 422],
+    [{ type: 'coding', repeat: 'daily', scheduled_at: later }, 422],
   ])
     assertError(await call(u, 'POST', '/interviews', body), status);
   // The boundaries of the duration are accepted.
@@ -183,7 +193,7 @@ test('scheduling, starting, abandoning, listing; validation and isolation', asyn
   assertError(await call(u, 'POST', `/interviews/${s.id}/submit`, { answer: 'x', self_scores: { confidence: 9 } }), 422);
 
   const list = await call(u, 'GET', '/interviews');
-  assert.equal(list.json.total, 4);
+  assert.equal(list.json.total, 5);
   assert.equal(list.json.items[0].transcript, undefined, 'the list is a summary');
   assert.equal((await call(u, 'GET', '/interviews?state=abandoned')).json.total, 1);
   assertError(await call(u, 'GET', '/interviews?state=odd'), 400);
