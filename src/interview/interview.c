@@ -922,6 +922,128 @@ static void book_next(struct iv_ctx *c, const struct session *s, json_t *out)
 	json_decref(body);
 }
 
+/* The model's answer as JSON: the text itself, or the first {...} in it (code fences). */
+static json_t *json_in(const char *text)
+{
+	json_error_t je;
+	json_t *v = json_loads(text, 0, &je);
+	if (v)
+		return v;
+	const char *a = strchr(text, '{'), *b = strrchr(text, '}');
+	return a && b && b > a ? json_loadb(a, (size_t)(b - a + 1), 0, &je) : NULL;
+}
+
+/* Up to 10 non-empty strings of at most 500 bytes, or NULL. */
+static json_t *string_list(json_t *v)
+{
+	if (!json_is_array(v) || json_array_size(v) > 10)
+		return NULL;
+	size_t i;
+	json_t *x;
+	json_array_foreach(v, i, x) if (!json_is_string(x) || !json_string_length(x) ||
+	                                json_string_length(x) > 500) return NULL;
+	return v;
+}
+
+/*
+ * With an LLM provider, the model grades on the same rubric: it gets the
+ * rubric items, the questions, the transcript and the answer, and must
+ * return {"rubric":[{"key","score","reason"}], "strengths", "improvements"}
+ * with every item scored 1-4 exactly once. A valid answer replaces the
+ * deterministic scores (grader "llm:..."); anything else keeps them and
+ * says why in grader_note.
+ */
+static void llm_grade(struct iv_ctx *c, const struct session *s, json_t *transcript_text,
+                      const char *answer, json_t *grade)
+{
+	struct llm *llm = c->app->llm;
+	if (!llm)
+		return;
+	json_t *rubric = json_object_get(grade, "rubric");
+	struct buf sys, user, reply;
+	buf_init(&sys, 64 * 1024);
+	buf_init(&user, 256 * 1024);
+	buf_init(&reply, LLM_REPLY_MAX);
+	char *q = json_dump_compact(s->questions), *t = json_dump_compact(transcript_text);
+	buf_puts(&sys,
+	         "You grade a mock interview. Score each rubric item from 1 (poor) to 4 "
+	         "(strong) with a one-sentence reason grounded in the answer. Reply with JSON "
+	         "only: {\"rubric\":[{\"key\":...,\"score\":1-4,\"reason\":...}],"
+	         "\"strengths\":[...],\"improvements\":[...]}. Rubric keys:");
+	size_t i;
+	json_t *it;
+	json_array_foreach(rubric, i, it)
+	    buf_printf(&sys, " %s (%s)", json_str(it, "key"), json_str(it, "name"));
+	buf_printf(&user, "Type: %s. Hints taken: %d.\nQuestions: %s\nTranscript: %s\nAnswer:\n%s",
+	           s->type, s->hints, q, t, answer);
+	free(q);
+	free(t);
+	struct llm_msg msgs[2] = {{"system", sys.data}, {"user", user.data}};
+	struct err e = {0};
+	const char *why = NULL;
+	json_t *got = NULL;
+	if (llm_chat(llm, msgs, 2, NULL, NULL, &reply, &e)) {
+		why = e.msg;
+	} else if (!(got = json_in(reply.data ? reply.data : ""))) {
+		why = "the answer is not JSON";
+	} else {
+		json_t *items = json_object_get(got, "rubric");
+		int ok = json_is_array(items) && json_array_size(items) == json_array_size(rubric);
+		json_array_foreach(rubric, i, it)
+		{
+			int found = 0;
+			size_t k;
+			json_t *x;
+			json_array_foreach(items, k, x)
+			{
+				json_t *sc = json_object_get(x, "score");
+				const char *r = json_str(x, "reason");
+				if (json_str(x, "key") &&
+				    !strcmp(json_str(x, "key"), json_str(it, "key")) &&
+				    json_is_integer(sc) && json_integer_value(sc) >= 1 &&
+				    json_integer_value(sc) <= 4 && r && *r && strlen(r) <= 500)
+					found++;
+			}
+			ok &= found == 1;
+		}
+		if (!ok || !string_list(json_object_get(got, "strengths")) ||
+		    !string_list(json_object_get(got, "improvements")))
+			why = "the answer does not score every rubric item once, 1 to 4, with "
+			      "reasons";
+	}
+	if (why) {
+		json_object_set_new(
+		    grade, "grader_note",
+		    json_sprintf("%s's grading was not used: %s", llm_name(llm), why));
+	} else {
+		/* The model's scores, on the rubric's names and order. */
+		int sum = 0;
+		json_array_foreach(rubric, i, it)
+		{
+			size_t k;
+			json_t *x;
+			json_array_foreach(json_object_get(got, "rubric"), k,
+			                   x) if (!strcmp(json_str(x, "key"), json_str(it, "key")))
+			{
+				json_object_set(it, "score", json_object_get(x, "score"));
+				json_object_set(it, "reason", json_object_get(x, "reason"));
+				sum += (int)json_integer_value(json_object_get(x, "score"));
+			}
+		}
+		double overall =
+		    json_array_size(rubric) ? (double)sum / json_array_size(rubric) : 1;
+		json_object_set_new(grade, "overall",
+		                    json_real((double)((int)(overall * 10 + 0.5)) / 10));
+		json_object_set(grade, "strengths", json_object_get(got, "strengths"));
+		json_object_set(grade, "improvements", json_object_get(got, "improvements"));
+		json_object_set_new(grade, "grader", json_sprintf("llm:%s", llm_name(llm)));
+	}
+	json_decref(got);
+	buf_release(&sys);
+	buf_release(&user);
+	buf_release(&reply);
+}
+
 int iv_submit(struct iv_ctx *c, const char *id, json_t *body, json_t **out, struct err *e)
 {
 	static const struct json_field fields[] = {
@@ -955,10 +1077,11 @@ int iv_submit(struct iv_ctx *c, const char *id, json_t *body, json_t **out, stru
 		session_release(&s);
 		return rc;
 	}
-	json_decref(t);
 	int64_t now = time_now(), elapsed = now - s.started_at;
 	const char *answer = json_str(body, "answer");
 	json_t *grade = iv_grade(s.type, s.questions, elapsed, s.duration, s.hints, said, answer);
+	llm_grade(c, &s, t, answer, grade);
+	json_decref(t);
 	json_decref(said);
 	json_t *feedback = json_pack("{s:O, s:O}", "strengths", json_object_get(grade, "strengths"),
 	                             "improvements", json_object_get(grade, "improvements"));

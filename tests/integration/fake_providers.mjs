@@ -226,7 +226,9 @@ const TASK_TYPES = [
 
 /**
  * Starts the fake providers on 127.0.0.1 and a random port. Resolves to
- * {url, requests, failNext(sub, status, count), close()}.
+ * {url, requests, failNext(sub, status, count), replyNext(text), close()}.
+ * replyNext queues the text of the next OpenAI chat answer (instead of the
+ * deterministic reply), for tests of what the server does with a model's answer.
  */
 export async function startFakeProviders(opts = {}) {
   const apiKey = opts.apiKey ?? 'test-openai-key';
@@ -235,6 +237,7 @@ export async function startFakeProviders(opts = {}) {
   const delayMs = opts.delayMs ?? 0;
   const requests = [];
   const failures = []; // {sub, status, left}
+  const scripted = []; // texts the next OpenAI chat answers give, in order
   const timers = new Set();
   let closing = false;
 
@@ -386,7 +389,8 @@ export async function startFakeProviders(opts = {}) {
     if (maxTokens !== null && (!Number.isInteger(maxTokens) || maxTokens < 1))
       throw new ApiError(400, "Invalid 'max_tokens': expected an integer >= 1.", { param: 'max_tokens', code: 'invalid_value' });
 
-    const { text, cut } = limitWords(replyText(lastUser, systemChars), maxTokens);
+    const scriptedText = scripted.length ? scripted.shift() : null;
+    const { text, cut } = scriptedText !== null ? { text: scriptedText, cut: false } : limitWords(replyText(lastUser, systemChars), maxTokens);
     const finish = cut ? 'length' : 'stop';
     const completionTokens = countWords(text);
     const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
@@ -675,6 +679,10 @@ export async function startFakeProviders(opts = {}) {
     /** The next COUNT requests whose path (with query) contains SUB get STATUS. */
     failNext(sub, status, count = 1) {
       failures.push({ sub, status, left: count });
+    },
+    /** The next OpenAI chat answer is TEXT. */
+    replyNext(text) {
+      scripted.push(text);
     },
     /** Stops listening, cuts open connections and pending delays. */
     async close() {
