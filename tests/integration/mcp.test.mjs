@@ -287,6 +287,31 @@ test('HTTP: prompts are built from the user data', async () => {
   await client.close();
 });
 
+test('HTTP: a mock interview of each type runs start to finish through the tools', async () => {
+  const { client } = await httpClient(alice.apiToken);
+  const tool = async (name, args) => {
+    const r = await client.callTool({ name, arguments: args });
+    assert.equal(r.isError, false, `${name}: ${JSON.stringify(r.content)}`);
+    return r.structuredContent;
+  };
+  const answers = {
+    coding: 'def f(nums):\n    seen = set()\n    for x in nums:\n        if x in seen:\n            return True\n        seen.add(x)\n    return False\n# O(n) time and O(n) space; tests: empty list, one item, duplicates',
+    system_design: 'Requirements: 10k QPS, read heavy. API: POST /links, GET /{code}. Data model: key-value table keyed by code. Cache hot keys, shard by code, replicas; trade-off: eventual consistency because reads dominate.',
+    behavioral: 'When our release slipped, my task was to recover it; I set up a daily triage and I wrote the rollback plan; as a result we shipped two days later with zero incidents.',
+  };
+  for (const type of ['coding', 'system_design', 'behavioral']) {
+    const s = await tool('start_mock_interview', { type, duration_minutes: 30 });
+    assert.equal(s.type, type);
+    const r = await tool('answer_mock_interview', { id: s.id, content: 'Let me start with the requirements and constraints.' });
+    assert.ok(r.reply.content.length > 5);
+    const done = await tool('finish_mock_interview', { id: s.id, answer: answers[type] });
+    assert.equal(done.state, 'completed');
+    assert.ok(done.scores.overall >= 1 && done.scores.overall <= 4);
+    assert.ok(done.scores.rubric.every((x) => x.reason.length > 0));
+  }
+  await client.close();
+});
+
 test('HTTP: completion of prompt arguments and resource template variables', async () => {
   const { client } = await httpClient(alice.apiToken);
   assert.ok(client.getServerCapabilities().completions);
