@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/buf.h"
 #include "core/json.h"
@@ -238,8 +239,10 @@ static char *opening(const char *type, json_t *questions, int duration)
 		buf_puts(&b, " Ask clarifying questions, then talk me through your approach before "
 		             "you code.");
 	} else if (!strcmp(type, "system_design")) {
-		buf_printf(&b, "You have %d minutes. Design %s. %s Start with the requirements.",
-		           duration, json_str(q, "title"),
+		/* Titles read "Design a URL Shortener": no second "Design". */
+		const char *title = json_str(q, "title") ? json_str(q, "title") : "the system";
+		buf_printf(&b, "You have %d minutes. %s%s. %s Start with the requirements.",
+		           duration, strncasecmp(title, "design ", 7) ? "Design " : "", title,
 		           json_str(q, "summary") ? json_str(q, "summary") : "");
 	} else {
 		buf_printf(&b, "You have %d minutes for %zu questions. First: %s", duration,
@@ -503,13 +506,28 @@ int iv_get(struct iv_ctx *c, const char *id, json_t **out, struct err *e)
 	json_t *q = json_deep_copy(s.questions);
 	size_t i;
 	json_t *x;
-	if (s.blind)
-		json_array_foreach(q, i, x)
-		{
+	/*
+	 * Blind sessions hide what a real interviewer would not say; until a
+	 * session ends, nobody sees its answer key (a design's checklist, the
+	 * behavioral follow-ups) or, when blind, the pattern (topics, why).
+	 */
+	int open = !strcmp(s.state, "active") || !strcmp(s.state, "scheduled");
+	json_array_foreach(q, i, x)
+	{
+		if (s.blind) {
 			json_object_del(x, "difficulty");
 			json_object_del(x, "companies");
 			json_object_del(x, "lists");
 		}
+		if (open) {
+			json_object_del(x, "checklist");
+			json_object_del(x, "follow_ups");
+			if (s.blind) {
+				json_object_del(x, "topics");
+				json_object_del(x, "why");
+			}
+		}
+	}
 	int64_t elapsed = elapsed_of(&s), limit = (int64_t)s.duration * 60;
 	*out = json_pack(
 	    "{s:s, s:s, s:o, s:o, s:o, s:o, s:i, s:b, s:s, s:o, s:i, s:o, s:o, s:o, s:I, s:I, s:I, "

@@ -97,7 +97,10 @@ test('a short coding interview has one problem; blind mode hides difficulty and 
   assert.equal(s.blind, true);
   assert.equal(s.questions[0].difficulty, undefined);
   assert.equal(s.questions[0].companies, undefined);
-  assert.ok(s.questions[0].topics.includes('sliding-window'));
+  assert.equal(s.questions[0].topics, undefined, 'blind: the pattern is not given away');
+  assert.equal(s.questions[0].why, undefined);
+  const done = (await call(u, 'POST', `/interviews/${s.id}/submit`, { answer: 'def f(): return 0' })).json;
+  assert.ok(done.questions[0].topics.includes('sliding-window'), 'shown once it is over');
 });
 
 test('behavioral: a complete STAR answer scores higher than a vague one', async () => {
@@ -125,7 +128,8 @@ As a result, errors fell from 4% to 0.05%, checkout latency improved by 30%, and
 test('system design: covering the checklist scores higher than not', async () => {
   const u = await registerUser(srv.base, 'iv-design');
   const s1 = await session(u, { type: 'system_design', difficulty: 'easy' });
-  const topic = s1.questions[0];
+  assert.equal(s1.questions[0].checklist, undefined, 'the answer key stays hidden during the session');
+  const topic = (await call(u, 'GET', '/design-topics')).json.items.find((t) => t.slug === s1.questions[0].slug);
   assert.ok(topic.title && topic.checklist.length >= 5);
   const thorough = `Requirements: 100M users, 10k writes per second, 1M reads per second, read-heavy, p99 latency under 50 ms, high availability.
 API: POST /items and GET /items/{id} endpoints returning JSON.
@@ -135,6 +139,7 @@ Scaling: shard with consistent hashing, add read replicas, cache hot keys.
 Trade-offs: eventual consistency instead of strong consistency because reads dominate; the bottleneck is the write path, so we batch writes. However the downside is stale reads for a few seconds.
 ${topic.checklist.join('\n')}`;
   const good = (await call(u, 'POST', `/interviews/${s1.id}/submit`, { answer: thorough })).json;
+  assert.deepEqual(good.questions[0].checklist, topic.checklist, 'the checklist comes with the feedback');
   const s2 = await session(u, { type: 'system_design', difficulty: 'easy' });
   const bad = (await call(u, 'POST', `/interviews/${s2.id}/submit`, { answer: 'I would use a server and a database.' })).json;
   assert.ok(good.scores.rubric.some((r) => r.key === 'checklist'));

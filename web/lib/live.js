@@ -6,7 +6,8 @@
 import { auth, post } from './api.js';
 
 const TYPES = ['attempt.created', 'attempt.deleted', 'attempts.imported', 'profile.updated',
-  'memory.created', 'memory.updated', 'memory.deleted', 'coach.replied', 'notification.created'];
+  'memory.created', 'memory.updated', 'memory.deleted', 'coach.replied', 'notification.created',
+  'interview.created', 'interview.started', 'interview.message', 'interview.hint', 'interview.completed', 'interview.abandoned'];
 
 const listeners = new Set();
 let source = null;
