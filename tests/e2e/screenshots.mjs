@@ -36,6 +36,15 @@ for (const content of [
 ])
   await api(srv.base, 'POST', '/api/v1/memories', { token, body: { content, kind: 'insight' } });
 await api(srv.base, 'POST', '/api/v1/coach/chat', { token, body: { message: 'What should I practice this week?' } });
+// A mock interview under way, and one graded.
+const room = (await api(srv.base, 'POST', '/api/v1/interviews', { token, body: { type: 'coding', company: 'google', difficulty: 'medium', duration_minutes: 45 } })).json;
+await api(srv.base, 'POST', `/api/v1/interviews/${room.id}/messages`, { token, body: { content: 'Can the array be empty? I would start with a hash map from value to index.' } });
+await api(srv.base, 'POST', `/api/v1/interviews/${room.id}/messages`, { token, body: { content: 'One pass: for each value, look up its complement before storing it.' } });
+const star = (await api(srv.base, 'POST', '/api/v1/interviews', { token, body: { type: 'behavioral', company: 'amazon' } })).json;
+await api(srv.base, 'POST', `/api/v1/interviews/${star.id}/submit`, {
+  token,
+  body: { answer: 'When our checkout service failed at peak traffic last year, my task was to bring errors under 0.1% in three weeks. I analyzed the traces, I proposed a circuit breaker and I built it with two engineers. As a result errors fell from 4% to 0.05% and we shipped a week early.', self_scores: { confidence: 4 } },
+});
 
 const browser = await launch();
 const { page, context } = await newPage(browser, { width: 1280, height: 800 });
@@ -54,6 +63,9 @@ const pages = [
   ['coach', '#/coach'],
   ['memory', '#/memory'],
   ['settings', '#/settings'],
+  ['interviews', '#/interviews'],
+  ['interview', `#/interviews/${room.id}`],
+  ['interview-feedback', `#/interviews/${star.id}`],
 ];
 for (const [name, hash] of pages) {
   await page.goto(`${srv.base}/${hash}`);
