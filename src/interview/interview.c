@@ -701,14 +701,19 @@ static char *interviewer_reply(struct iv_ctx *c, const struct session *s, json_t
 
 int iv_message(struct iv_ctx *c, const char *id, json_t *body, json_t **out, struct err *e)
 {
-	static const struct json_field fields[] = {
-	    {"content", JF_STRING, 1, INTERVIEW_MESSAGE_MAX}};
+	static const struct json_field fields[] = {{"content", JF_STRING, 1, INTERVIEW_MESSAGE_MAX},
+	                                           {"kind", JF_STRING, 0, 10}};
 	int rc = json_check_fields(body, fields, ARRAY_LEN(fields), e);
 	if (rc)
 		return rc;
-	const char *content = json_str(body, "content");
+	const char *content = json_str(body, "content"), *kind_in = json_str(body, "kind");
 	if (!*content)
 		return err_set(e, ERR_INVALID, "invalid_field", "field 'content' is empty");
+	if (kind_in && strcmp(kind_in, "message") && strcmp(kind_in, "note"))
+		return err_set(e, ERR_INVALID, "invalid_field",
+		               "field 'kind' must be message or note");
+	/* A note is the candidate's own scratch: kept in the transcript, not answered. */
+	int note = kind_in && !strcmp(kind_in, "note");
 	struct session s;
 	if ((rc = load(c, id, &s, e)))
 		return rc;
@@ -724,10 +729,12 @@ int iv_message(struct iv_ctx *c, const char *id, json_t *body, json_t **out, str
 		             "an interview holds at most %d messages: submit your answer",
 		             INTERVIEW_MESSAGES_MAX);
 	if (!rc)
-		rc = add_message(c, id, "candidate", "message", content, e);
-	if (!rc)
+		rc = add_message(c, id, "candidate", note ? "note" : "message", content, e);
+	if (!rc && note)
+		*out = json_pack("{s:s, s:n}", "interview_id", id, "reply");
+	if (!rc && !note)
 		rc = transcript(c, id, &t, NULL, e);
-	if (!rc) {
+	if (!rc && !note) {
 		char *reply = interviewer_reply(c, &s, t);
 		const char *kind = strncmp(reply, "Good. Keep going", 16) ? "follow_up" : "message";
 		rc = add_message(c, id, "interviewer", kind, reply, e);

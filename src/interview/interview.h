@@ -39,7 +39,10 @@ int iv_list(struct iv_ctx *c, const char *state, int64_t limit, int64_t offset, 
             struct err *e);
 /* POST /interviews/{id}/start: a scheduled session begins now. */
 int iv_start(struct iv_ctx *c, const char *id, json_t **out, struct err *e);
-/* POST /interviews/{id}/messages {content}: the candidate speaks, the interviewer answers. */
+/*
+ * POST /interviews/{id}/messages {content, kind?}: the candidate speaks and
+ * the interviewer answers; kind "note" keeps a note without an answer.
+ */
 int iv_message(struct iv_ctx *c, const char *id, json_t *body, json_t **out, struct err *e);
 /* POST /interviews/{id}/hint: a hint (it lowers the grade). */
 int iv_hint(struct iv_ctx *c, const char *id, json_t **out, struct err *e);

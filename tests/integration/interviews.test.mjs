@@ -43,6 +43,10 @@ test('a coding interview end to end: questions, follow-ups, a hint, grading, eff
   assert.equal(m1.json.reply.kind, 'follow_up');
   const m2 = await call(u, 'POST', `/interviews/${s.id}/messages`, { content: 'I would use a hash map of complements: one pass, because lookups are O(1).' });
   assert.notEqual(m2.json.reply.content, m1.json.reply.content, 'the follow-ups move on');
+  const note = await call(u, 'POST', `/interviews/${s.id}/messages`, { content: 'remember: sorted input?', kind: 'note' });
+  assert.equal(note.status, 201);
+  assert.equal(note.json.reply, null, 'a note gets no answer');
+  assertError(await call(u, 'POST', `/interviews/${s.id}/messages`, { content: 'x', kind: 'shout' }), 422);
   const h = await call(u, 'POST', `/interviews/${s.id}/hint`);
   assert.equal(h.status, 201);
   assert.equal(h.json.hints, 1);

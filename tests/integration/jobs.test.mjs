@@ -102,18 +102,17 @@ test('two agents with several workers never run the same job twice', async () =>
     const list = await api(srv.base, 'GET', '/api/v1/admin/jobs?kind=echo&state=done&limit=500', { token: admin.token });
     return ids.every((id) => list.json.items.some((j) => j.id === id));
   });
-  const workers = new Set();
+  // Stopped first, so that a failure below leaves no agent to disturb the next tests.
+  assert.deepEqual(await a.stop(), { code: 0, signal: null });
+  assert.deepEqual(await b.stop(), { code: 0, signal: null });
   for (const id of ids) {
     const j = await job(id);
     assert.equal(j.attempts, 1, `job ${id} was claimed once`);
-    workers.add(j.result.worker);
   }
-  assert.ok(workers.size >= 2, `work was spread (${[...workers].join(', ')})`);
-  // Each job id appears in exactly one "done" log line across both agents.
+  // Each job id appears in exactly one "done" log line across both agents (one fast
+  // worker may well take them all: what matters is that none ran twice).
   const lines = (a.log() + b.log()).split('\n').filter((l) => l.includes('"msg":"job"')).map((l) => JSON.parse(l));
   for (const id of ids) assert.equal(lines.filter((l) => l.job === id && l.outcome === 'done').length, 1, `job ${id}`);
-  assert.deepEqual(await a.stop(), { code: 0, signal: null });
-  assert.deepEqual(await b.stop(), { code: 0, signal: null });
 });
 
 test('a worker killed mid-job leaves it to another after the lease', async () => {
