@@ -3,8 +3,10 @@
  * timing, the transcript with follow-ups and hints, submission, grading and
  * what a completed session changes elsewhere.
  */
+#define _GNU_SOURCE
 #include "interview/interview.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -748,6 +750,40 @@ int iv_message(struct iv_ctx *c, const char *id, json_t *body, json_t **out, str
 	return rc;
 }
 
+/*
+ * The pattern's signal that shares the most words with the problem's title
+ * ("Contains Duplicate" → the one about detecting duplicates); the first
+ * when none does. Words compare on their first five letters.
+ */
+static size_t closest_signal(json_t *signals, const char *title)
+{
+	size_t best = 0, i;
+	int best_hits = 0;
+	json_t *x;
+	json_array_foreach(signals, i, x)
+	{
+		int hits = 0;
+		const char *sig = json_string_value(x);
+		for (const char *p = title ? title : ""; *p;) {
+			while (*p && !isalpha((unsigned char)*p))
+				p++;
+			const char *w = p;
+			while (isalpha((unsigned char)*p))
+				p++;
+			if (p - w < 4)
+				continue;
+			char stem[6];
+			snprintf(stem, sizeof(stem), "%.*s", (int)(p - w < 5 ? p - w : 5), w);
+			hits += sig && strcasestr(sig, stem) != NULL;
+		}
+		if (hits > best_hits) {
+			best_hits = hits;
+			best = i;
+		}
+	}
+	return best;
+}
+
 int iv_hint(struct iv_ctx *c, const char *id, json_t **out, struct err *e)
 {
 	struct session s;
@@ -765,9 +801,11 @@ int iv_hint(struct iv_ctx *c, const char *id, json_t **out, struct err *e)
 		json_t *kb = coach_pattern(
 		    json_string_value(json_array_get(json_object_get(q, "topics"), 0)));
 		json_t *signals = json_object_get(kb, "signals");
-		const char *text = s.hints / (int)(json_array_size(s.questions) ?: 1) == 0
-		                       ? json_string_value(json_array_get(signals, 0))
-		                       : json_str(kb, "approach");
+		const char *text =
+		    s.hints / (int)(json_array_size(s.questions) ?: 1) == 0
+		        ? json_string_value(json_array_get(
+		              signals, closest_signal(signals, json_str(q, "title"))))
+		        : json_str(kb, "approach");
 		snprintf(hint, sizeof(hint), "For %s: %s", json_str(q, "title"),
 		         text ? text
 		              : "write down the brute force first, then look for repeated work");
