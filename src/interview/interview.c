@@ -67,6 +67,12 @@ static uint64_t mix(const char *a, const char *b)
 	return h;
 }
 
+static json_t *parse_json(const char *text)
+{
+	json_error_t je;
+	return text ? json_loads(text, 0, &je) : NULL;
+}
+
 static int in_array(json_t *arr, const char *s)
 {
 	size_t i;
@@ -93,6 +99,31 @@ static int pick_coding(struct iv_ctx *c, const char *id, const char *company,
 		return rc;
 	json_t *recs = learn_recommendations(&s, 200);
 	learn_release(&s);
+	/* Problems of the last two weeks' sessions are not asked again while others fit. */
+	json_t *recent = json_object();
+	struct db_stmt *qs;
+	if ((rc = db_query(c->db, &qs, e,
+	                   "SELECT questions FROM interview_sessions WHERE user_id = ? AND type = "
+	                   "'coding' AND created_at > ? ORDER BY created_at DESC LIMIT 50",
+	                   "ti", c->user, time_now() - 14 * 86400))) {
+		json_decref(recs);
+		json_decref(recent);
+		return rc;
+	}
+	while ((rc = db_step(qs, e)) == DB_ROW) {
+		json_t *asked = parse_json(db_col_text(qs, 0));
+		size_t k;
+		json_t *a;
+		json_array_foreach(asked, k, a) if (json_str(a, "slug"))
+		    json_object_set_new(recent, json_str(a, "slug"), json_true());
+		json_decref(asked);
+	}
+	db_finish(qs);
+	if (rc < 0) {
+		json_decref(recs);
+		json_decref(recent);
+		return rc;
+	}
 	size_t i;
 	json_t *r;
 	json_array_foreach(json_object_get(recs, "items"), i, r)
@@ -102,7 +133,8 @@ static int pick_coding(struct iv_ctx *c, const char *id, const char *company,
 		const struct catalog_problem *p = catalog_problem_by_slug(cat, json_str(r, "slug"));
 		if (!p || (difficulty && strcmp(p->difficulty, difficulty)) ||
 		    (topic && !catalog_problem_has_topic(p, topic)) ||
-		    (company && !catalog_problem_has_company(p, company)))
+		    (company && !catalog_problem_has_company(p, company)) ||
+		    json_object_get(recent, p->slug))
 			continue;
 		json_t *q = catalog_problem_json(p);
 		json_object_set_new(
@@ -111,16 +143,19 @@ static int pick_coding(struct iv_ctx *c, const char *id, const char *company,
 		json_array_append_new(out, q);
 	}
 	json_decref(recs);
-	if ((int)json_array_size(out) >= count)
+	if ((int)json_array_size(out) >= count) {
+		json_decref(recent);
 		return 0;
+	}
 	unsigned char *st = xcalloc((size_t)cat->max_id + 1, 1);
 	if ((rc = practice_statuses(c->db, c->user, st, cat->max_id, e))) {
 		free(st);
+		json_decref(recent);
 		return rc;
 	}
 	while ((int)json_array_size(out) < count) {
 		const struct catalog_problem *best = NULL;
-		int64_t best_score = -1;
+		int64_t best_score = INT64_MIN; /* recent problems still beat none */
 		for (int k = 0; k < cat->nproblems; k++) {
 			const struct catalog_problem *p = &cat->problems[k];
 			if ((difficulty && strcmp(p->difficulty, difficulty)) ||
@@ -141,7 +176,8 @@ static int pick_coding(struct iv_ctx *c, const char *id, const char *company,
 			int64_t score = (st[p->id] == 0   ? 4000
 			                 : st[p->id] == 1 ? 2000
 			                                  : 0) +
-			                freq * 500 + (int64_t)(mix(id, p->slug) % 400);
+			                freq * 500 + (int64_t)(mix(id, p->slug) % 400) -
+			                (json_object_get(recent, p->slug) ? 10000 : 0);
 			if (score > best_score) {
 				best_score = score;
 				best = p;
@@ -156,6 +192,7 @@ static int pick_coding(struct iv_ctx *c, const char *id, const char *company,
 		json_array_append_new(out, q);
 	}
 	free(st);
+	json_decref(recent);
 	if (!json_array_size(out))
 		return err_set(e, ERR_INVALID, "no_questions",
 		               "no problem matches this company, difficulty and topic");

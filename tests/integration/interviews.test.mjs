@@ -94,6 +94,17 @@ def test_solve():
   assertError(await call(u, 'POST', `/interviews/${s.id}/submit`, { answer: 'again' }), 409);
 });
 
+test('a problem asked in a recent session is not asked again while others fit', async () => {
+  const u = await registerUser(srv.base, 'iv-fresh');
+  const slugs = [];
+  for (let i = 0; i < 3; i++) {
+    const s = await session(u, { type: 'coding', topic: 'two-pointers', duration_minutes: 20 });
+    slugs.push(s.questions[0].slug);
+    await call(u, 'POST', `/interviews/${s.id}/abandon`);
+  }
+  assert.equal(new Set(slugs).size, 3, slugs.join(', '));
+});
+
 test('a short coding interview has one problem; blind mode hides difficulty and companies', async () => {
   const u = await registerUser(srv.base, 'iv-blind');
   const s = await session(u, { type: 'coding', topic: 'sliding-window', duration_minutes: 20, blind: true });
