@@ -81,6 +81,9 @@ export function makeEnv(dir, extra = {}, { migrate = true } = {}) {
     ...process.env,
     PORT: '0',
     MCP_PORT: '0', // no dedicated MCP listener unless a test asks for one
+    // No background jobs unless a test asks: scheduled work (weakness refresh,
+    // reminders, ...) would race with what the test itself checks.
+    AGENT_EMBEDDED: 'off',
     BIND_ADDRESS: '127.0.0.1',
     DATABASE_URL: 'sqlite:' + path.join(dir, 't.db'),
     SECRET_KEY: randomSecret(48),
