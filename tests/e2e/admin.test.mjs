@@ -7,15 +7,13 @@
 // page live, and is marked read in the panel. Screenshots go to the
 // artifacts directory.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { BIN, PASSWORD, api, logAttempt, registerUser, start } from '../integration/harness.mjs';
+import { PASSWORD, api, logAttempt, registerUser, start, startAgent, waitFor } from '../integration/harness.mjs';
 import { artifactsDir, launch, newPage, skipReason } from './browser.mjs';
 
 const skip = skipReason() || false; // node:test counts { skip: null } as skipped
-const NO_SCHEDULE = 'cleanup=0,metrics_rollup=0,weakness_refresh=0,review_reminders=0,memory_consolidation=0,embedding_backfill=0,backup=0';
 let srv;
 let browser;
 let tab; // the administrator's page
@@ -46,28 +44,16 @@ async function open(opts) {
   return p;
 }
 
-/** Starts `maang agent` on the server's database, fast polling and no schedule. */
+/** A `maang agent` on the server's database, fast polling and no schedule. */
 function agent() {
-  const child = spawn(BIN, ['agent'], {
-    cwd: srv.dir,
-    env: { ...srv.env, JOB_POLL_MS: '50', JOB_SCHEDULE: NO_SCHEDULE },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d) => (log += d));
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const a = {
-    child,
-    log: () => log,
-    stop: async () => {
-      child.kill('SIGTERM');
-      const x = await exited;
-      agents.delete(a);
-      return x;
-    },
-  };
+  const a = startAgent(srv);
   agents.add(a);
+  const stop = a.stop;
+  a.stop = async () => {
+    const x = await stop();
+    agents.delete(a);
+    return x;
+  };
   return a;
 }
 
@@ -78,15 +64,6 @@ const unexpected = (problems, allow = []) => problems.filter((p) => !allow.some(
 const enqueue = (body) => api(srv.base, 'POST', '/api/v1/admin/jobs', { token: admin.token, body });
 const job = async (id) => (await api(srv.base, 'GET', `/api/v1/admin/jobs/${id}`, { token: admin.token })).json.job;
 
-async function waitFor(what, fn, ms = 20000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function signIn(page, email, password = PASSWORD) {
   await page.goto(url('#/signin'));

@@ -339,3 +339,44 @@ export function serve(onStart, extraEnv = {}) {
     assert.deepEqual(await srv.stop(), { code: 0, signal: null }, srv.logs().slice(-3000));
   });
 }
+
+/** JOB_SCHEDULE with every scheduled job off (tests enqueue what they need). */
+export const NO_SCHEDULE =
+  'cleanup=0,metrics_rollup=0,weakness_refresh=0,review_reminders=0,interview_reminders=0,memory_consolidation=0,embedding_backfill=0,backup=0';
+
+/**
+ * Starts `maang agent` on SRV's database (fast polling, no schedule unless
+ * ENV says otherwise). Resolves immediately to {child, log(), exited, stop()};
+ * stop() sends SIGTERM and resolves to {code, signal}.
+ */
+export function startAgent(srv, env = {}) {
+  const child = spawn(BIN, ['agent'], {
+    cwd: srv.dir,
+    env: { ...srv.env, JOB_POLL_MS: '50', JOB_SCHEDULE: NO_SCHEDULE, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d) => (log += d));
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    child,
+    log: () => log,
+    exited,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Polls FN every 50 ms until it returns something truthy (returned), or fails after MS. */
+export async function waitFor(what, fn, ms = 20000) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

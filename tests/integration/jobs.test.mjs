@@ -6,10 +6,9 @@
 // the admin API and CLI, notifications from the review reminder, and the
 // cleanup job. Runs on SQLite and on PostgreSQL.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 
-import { BIN, api, assertError, logAttempt, registerUser, start } from './harness.mjs';
+import { NO_SCHEDULE, api, assertError, logAttempt, registerUser, start, startAgent, waitFor } from './harness.mjs';
 
 let srv;
 let admin;
@@ -27,44 +26,22 @@ after(async () => {
   if (srv) assert.deepEqual(await srv.stop(), { code: 0, signal: null }, srv.logs().slice(-3000));
 });
 
-/** Starts `maang agent` on the server's database. */
+/** A `maang agent` on the server's database, stopped (killed) at the end if a test fails first. */
 function agent(env = {}) {
-  const child = spawn(BIN, ['agent'], {
-    cwd: srv.dir,
-    env: { ...srv.env, JOB_POLL_MS: '50', JOB_SCHEDULE: 'cleanup=0,metrics_rollup=0,weakness_refresh=0,review_reminders=0,memory_consolidation=0,embedding_backfill=0,backup=0', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d) => (log += d));
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const a = {
-    child,
-    log: () => log,
-    exited,
-    stop: async () => {
-      child.kill('SIGTERM');
-      const x = await exited;
-      agents.delete(a);
-      return x;
-    },
-  };
+  const a = startAgent(srv, env);
   agents.add(a);
+  const stop = a.stop;
+  a.stop = async () => {
+    const x = await stop();
+    agents.delete(a);
+    return x;
+  };
   return a;
 }
 
 const enqueue = (body) => api(srv.base, 'POST', '/api/v1/admin/jobs', { token: admin.token, body });
 const job = async (id) => (await api(srv.base, 'GET', `/api/v1/admin/jobs/${id}`, { token: admin.token })).json.job;
 
-async function waitFor(what, fn, ms = 20000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test('the admin API: 403 for users, validation, idempotency keys, list and stats', async () => {
   const user = await registerUser(srv.base, 'jobs-user');
@@ -181,7 +158,7 @@ test('SIGTERM gives a running job back; the agent exits 0', async () => {
 });
 
 test('the schedule enqueues each period once across two agents and two servers', async () => {
-  const env = { JOB_SCHEDULE: 'cleanup=0,metrics_rollup=0,weakness_refresh=0,review_reminders=0,memory_consolidation=0,embedding_backfill=0,backup=0,heartbeat=1' };
+  const env = { JOB_SCHEDULE: `${NO_SCHEDULE},heartbeat=1` };
   const procs = [agent(env), agent(env)];
   const s2 = await start({ DATABASE_URL: srv.env.DATABASE_URL, SECRET_KEY: srv.env.SECRET_KEY, AGENT_EMBEDDED: 'on', JOB_POLL_MS: '50', ...env });
   const s3 = await start({ DATABASE_URL: srv.env.DATABASE_URL, SECRET_KEY: srv.env.SECRET_KEY, AGENT_EMBEDDED: 'on', JOB_POLL_MS: '50', ...env });
