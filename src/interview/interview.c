@@ -67,10 +67,11 @@ static uint64_t mix(const char *a, const char *b)
 	return h;
 }
 
-static json_t *parse_json(const char *text)
+/* A stored JSON column, or NULL when it is SQL NULL or not JSON. */
+static json_t *parse_or_null(const char *text)
 {
 	json_error_t je;
-	return text ? json_loads(text, 0, &je) : NULL;
+	return text ? json_loads(text, JSON_DECODE_ANY, &je) : NULL;
 }
 
 static int in_array(json_t *arr, const char *s)
@@ -111,7 +112,7 @@ static int pick_coding(struct iv_ctx *c, const char *id, const char *company,
 		return rc;
 	}
 	while ((rc = db_step(qs, e)) == DB_ROW) {
-		json_t *asked = parse_json(db_col_text(qs, 0));
+		json_t *asked = parse_or_null(db_col_text(qs, 0));
 		size_t k;
 		json_t *a;
 		json_array_foreach(asked, k, a) if (json_str(a, "slug"))
@@ -425,13 +426,6 @@ static void session_release(struct session *s)
 	json_decref(s->scores);
 	json_decref(s->feedback);
 	free(s->answer);
-}
-
-static json_t *parse_or_null(const char *t)
-{
-	json_error_t je;
-	json_t *v = t ? json_loads(t, JSON_DECODE_ANY, &je) : NULL;
-	return v;
 }
 
 static int load(struct iv_ctx *c, const char *id, struct session *s, struct err *e)
